@@ -1,0 +1,217 @@
+//! The crate's one error type.
+
+use alloc::string::String;
+use core::fmt;
+
+use crate::key_hash::PublicKeyHash;
+
+/// Everything that can go wrong in this crate.
+///
+/// Each variant says what happened and what the caller should do about it. `Display` is
+/// lower-case, has no trailing period, and never contains secret material or says which
+/// byte of a MAC or signature was wrong. [`Error::kind`] gives a stable machine-readable
+/// name for each variant (the CLI prints it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input is larger than the documented limit for its kind; it was refused before
+    /// any parsing. The payload names the limit in bytes.
+    ///
+    /// A real Apple Pay token is a few kilobytes. Reject the request.
+    InputTooLarge {
+        /// The limit that was exceeded, in bytes.
+        limit: usize,
+    },
+
+    /// The input is not well-formed: bad JSON, a missing or mistyped field, bad base64 or
+    /// hex, a structure that does not parse. The payload names the field or structure.
+    ///
+    /// The token did not come from Apple in this form; reject it. Nothing about it can be
+    /// trusted.
+    Malformed(&'static str),
+
+    /// The token's `version` is not one this crate handles (`EC_v1`; `RSA_v1`). The payload
+    /// is the version string as found (truncated to 32 characters).
+    ///
+    /// Reject the token, or route it to code that handles that version.
+    UnsupportedVersion(String),
+
+    /// No key in the keyring has the public key hash the token was encrypted for. The
+    /// payload is that hash (`header.publicKeyHash`).
+    ///
+    /// The token was made for a Payment Processing certificate whose key you did not load:
+    /// another merchant's, or a certificate rotated in or out. Load the matching key.
+    NoMatchingKey {
+        /// The hash from the token's header.
+        wanted: PublicKeyHash,
+    },
+
+    /// The merchant identity paired with a key does not agree with the key or with what
+    /// the caller expected (for example a certificate whose public key is not the key's,
+    /// or a certificate with no merchant id extension).
+    ///
+    /// Fix the key/certificate configuration.
+    MerchantIdMismatch,
+
+    /// Authenticated decryption failed: the key (or merchant identity) is not the one the
+    /// token was made for, or the ciphertext was altered.
+    ///
+    /// Reject the token. Deliberately says nothing about which.
+    DecryptionFailed,
+
+    /// A key, certificate or key container could not be imported. The payload says why.
+    ///
+    /// Check the file: format, algorithm (P-256 for payment processing, RSA-2048 for
+    /// merchant identity), password.
+    KeyImport(KeyImportError),
+
+    /// The token's CMS signature, or its `messageDigest`, does not match the signed data.
+    ///
+    /// The token was altered or not signed by Apple; reject it.
+    SignatureInvalid,
+
+    /// The certificates in the token's signature do not form a valid chain to a trusted
+    /// Apple root at the verification time. The payload says which check failed.
+    ///
+    /// Reject the token. If you replay stored tokens, verify as of their signing time.
+    CertificateChain(ChainError),
+
+    /// The token's `signingTime` is older than the allowed maximum age, or lies in the
+    /// future beyond the allowed clock skew.
+    ///
+    /// Reject the token: it may be a replay. Check your clock if this happens often.
+    SigningTimeOutOfWindow,
+
+    /// A merchant validation URL is not one of Apple's gateway URLs. The payload says why.
+    ///
+    /// Never connect to it: it came from the browser and may point anywhere.
+    UntrustedValidationUrl(&'static str),
+
+    /// A caller-supplied parameter is not acceptable (for example a display name longer
+    /// than 64 characters). The payload names the parameter.
+    ///
+    /// Fix the argument.
+    InvalidParameter(&'static str),
+}
+
+impl Error {
+    /// A stable, snake_case name for the variant, suitable for logs, metrics and the CLI
+    /// (`malformed`, `no_matching_key`, …).
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::InputTooLarge { .. } | Self::Malformed(_) => "malformed",
+            Self::UnsupportedVersion(_) => "unsupported_version",
+            Self::NoMatchingKey { .. } => "no_matching_key",
+            Self::MerchantIdMismatch => "merchant_id_mismatch",
+            Self::DecryptionFailed => "decryption_failed",
+            Self::KeyImport(_) => "key_import",
+            Self::SignatureInvalid => "signature",
+            Self::CertificateChain(_) => "certificate_chain",
+            Self::SigningTimeOutOfWindow => "signing_time",
+            Self::UntrustedValidationUrl(_) => "untrusted_validation_url",
+            Self::InvalidParameter(_) => "invalid_parameter",
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InputTooLarge { limit } => write!(f, "input larger than {limit} bytes"),
+            Self::Malformed(what) => write!(f, "malformed {what}"),
+            Self::UnsupportedVersion(v) => write!(f, "unsupported token version {v:?}"),
+            Self::NoMatchingKey { wanted } => {
+                write!(f, "no key for the token's public key hash {wanted}")
+            }
+            Self::MerchantIdMismatch => f.write_str("merchant identity does not match the key"),
+            Self::DecryptionFailed => f.write_str("decryption failed"),
+            Self::KeyImport(e) => write!(f, "key import failed: {e}"),
+            Self::SignatureInvalid => f.write_str("token signature is invalid"),
+            Self::CertificateChain(e) => write!(f, "certificate chain rejected: {e}"),
+            Self::SigningTimeOutOfWindow => {
+                f.write_str("token signing time is outside the accepted window")
+            }
+            Self::UntrustedValidationUrl(why) => write!(f, "untrusted validation url: {why}"),
+            Self::InvalidParameter(what) => write!(f, "invalid parameter: {what}"),
+        }
+    }
+}
+
+impl core::error::Error for Error {}
+
+/// Why a key, certificate or key container could not be imported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyImportError {
+    /// No PEM block or DER structure of a supported kind was found.
+    UnrecognizedFormat,
+    /// The key is of an algorithm or curve this crate does not use here.
+    UnsupportedAlgorithm,
+    /// The key's encoding is damaged or its value is out of range.
+    InvalidKey,
+    /// The container is encrypted and the password is wrong (or missing).
+    WrongPassword,
+    /// The container is encrypted with a scheme this crate does not support.
+    UnsupportedEncryption,
+    /// A certificate could not be parsed.
+    InvalidCertificate,
+    /// The container holds no private key.
+    NoPrivateKey,
+}
+
+impl fmt::Display for KeyImportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::UnrecognizedFormat => "unrecognized key format",
+            Self::UnsupportedAlgorithm => "unsupported key algorithm",
+            Self::InvalidKey => "invalid key encoding",
+            Self::WrongPassword => "wrong password",
+            Self::UnsupportedEncryption => "unsupported encryption scheme",
+            Self::InvalidCertificate => "invalid certificate",
+            Self::NoPrivateKey => "no private key found",
+        })
+    }
+}
+
+/// Which check of the token's certificate chain failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ChainError {
+    /// The signature holds no certificates, more than allowed, or they do not parse.
+    BadCertificates,
+    /// The signer certificate lacks Apple's leaf marker extension `1.2.840.113635.100.6.29`.
+    MissingLeafMarker,
+    /// The intermediate lacks Apple's marker extension `1.2.840.113635.100.6.2.14`.
+    MissingIntermediateMarker,
+    /// The intermediate is not issued by (signed by) any trust anchor.
+    UntrustedRoot,
+    /// The leaf is not signed by the intermediate.
+    BadLeafSignature,
+    /// A certificate is not valid at the verification time (expired or not yet valid).
+    Expired,
+    /// Key usage, extended key usage or basic constraints forbid this use.
+    Usage,
+    /// A certificate uses a signature algorithm or key type this crate does not accept.
+    UnsupportedAlgorithm,
+    /// The signer identified by the SignerInfo is not the leaf certificate.
+    SignerNotFound,
+}
+
+impl fmt::Display for ChainError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::BadCertificates => "missing or unreadable certificates",
+            Self::MissingLeafMarker => "leaf certificate lacks the apple pay marker extension",
+            Self::MissingIntermediateMarker => {
+                "intermediate certificate lacks the apple pay marker extension"
+            }
+            Self::UntrustedRoot => "intermediate is not issued by a trusted root",
+            Self::BadLeafSignature => "leaf is not signed by the intermediate",
+            Self::Expired => "certificate not valid at the verification time",
+            Self::Usage => "certificate usage constraints violated",
+            Self::UnsupportedAlgorithm => "unsupported certificate algorithm",
+            Self::SignerNotFound => "signer certificate not found",
+        })
+    }
+}

@@ -1,0 +1,237 @@
+//! The crypto back-end boundary.
+//!
+//! Every cryptographic primitive the crate uses — SHA-256, AES-GCM, P-256 ECDH, signature
+//! verification — is called through a [`Provider`], so a back-end (a FIPS module, an
+//! assembly-optimised library) can be swapped in without touching protocol code. The
+//! default, [`RustCrypto`], is pure Rust and `no_std + alloc`.
+//!
+//! Parsing of formats (PEM, DER, JSON) is not a primitive and stays outside the boundary.
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::fmt;
+
+use zeroize::Zeroizing;
+
+use crate::error::Error;
+use crate::key::MerchantKey;
+
+/// The 16-byte all-zero IV Apple uses for AES-GCM in both `EC_v1` and `RSA_v1`.
+///
+/// A fixed IV is safe here only because every token has a fresh key.
+pub const APPLE_GCM_IV: [u8; 16] = [0; 16];
+
+/// Length of the AES-GCM authentication tag at the end of `data`.
+pub const GCM_TAG_LEN: usize = 16;
+
+/// A signature algorithm, as named by its use in Apple Pay tokens and certificates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SignatureAlgorithm {
+    /// ECDSA over P-256 with SHA-256, DER-encoded signature.
+    EcdsaP256Sha256,
+    /// ECDSA over P-384 with SHA-256 (how Apple's root signs its intermediate).
+    EcdsaP384Sha256,
+    /// ECDSA over P-384 with SHA-384, DER-encoded signature.
+    EcdsaP384Sha384,
+    /// RSA PKCS#1 v1.5 with SHA-256.
+    RsaPkcs1Sha256,
+}
+
+/// A cryptographic back-end.
+///
+/// Implementations must be constant-time where secrets are involved and must not panic on
+/// any input.
+pub trait Provider: Send + Sync + fmt::Debug {
+    /// SHA-256 of the concatenation of `parts`.
+    fn sha256(&self, parts: &[&[u8]]) -> [u8; 32];
+
+    /// AES-GCM decryption with Apple's 16-byte all-zero IV and no associated data.
+    ///
+    /// `key` is 16 bytes (AES-128, `RSA_v1`) or 32 bytes (AES-256, `EC_v1`);
+    /// `ciphertext_and_tag` ends with the 16-byte tag. Any failure is
+    /// [`Error::DecryptionFailed`], without detail.
+    fn aes_gcm_open(
+        &self,
+        key: &[u8],
+        ciphertext_and_tag: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, Error>;
+
+    /// Loads a P-256 private key from its 32-byte big-endian scalar, as an in-memory
+    /// [`MerchantKey`] that performs ECDH with this back-end.
+    fn p256_private_key(&self, scalar: &[u8; 32]) -> Result<Box<dyn MerchantKey>, Error>;
+
+    /// Verifies `signature` over `message` with the public key in `spki_der` (a DER
+    /// `SubjectPublicKeyInfo`). Any failure is [`Error::SignatureInvalid`].
+    fn verify_signature(
+        &self,
+        algorithm: SignatureAlgorithm,
+        spki_der: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error>;
+}
+
+/// The provider used where the caller does not choose one.
+#[must_use]
+pub fn default_provider() -> &'static dyn Provider {
+    &RustCrypto
+}
+
+/// The pure-Rust RustCrypto back-end (`p256`, `p384`, `aes-gcm`, `sha2`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RustCrypto;
+
+impl Provider for RustCrypto {
+    fn sha256(&self, parts: &[&[u8]]) -> [u8; 32] {
+        use sha2::Digest;
+        let mut hasher = sha2::Sha256::new();
+        for part in parts {
+            hasher.update(part);
+        }
+        hasher.finalize().into()
+    }
+
+    fn aes_gcm_open(
+        &self,
+        key: &[u8],
+        ciphertext_and_tag: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, Error> {
+        use aes_gcm::aead::consts::U16;
+        use aes_gcm::aead::{AeadInOut, KeyInit};
+        use aes_gcm::aes::{Aes128, Aes256};
+
+        fn open<C>(cipher: &C, ciphertext_and_tag: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error>
+        where
+            C: AeadInOut<NonceSize = U16>,
+        {
+            let split = ciphertext_and_tag
+                .len()
+                .checked_sub(GCM_TAG_LEN)
+                .ok_or(Error::DecryptionFailed)?;
+            let (ciphertext, tag) = ciphertext_and_tag.split_at(split);
+            let tag = aes_gcm::Tag::<C::TagSize>::try_from(tag)
+                .map_err(|_| Error::DecryptionFailed)?;
+            let nonce = aes_gcm::Nonce::<U16>::from(APPLE_GCM_IV);
+            let mut buffer = Zeroizing::new(ciphertext.to_vec());
+            cipher
+                .decrypt_inout_detached(&nonce, &[], buffer.as_mut_slice().into(), &tag)
+                .map_err(|_| Error::DecryptionFailed)?;
+            Ok(buffer)
+        }
+
+        match key.len() {
+            32 => {
+                let cipher = aes_gcm::AesGcm::<Aes256, U16>::new_from_slice(key)
+                    .map_err(|_| Error::DecryptionFailed)?;
+                open(&cipher, ciphertext_and_tag)
+            }
+            16 => {
+                let cipher = aes_gcm::AesGcm::<Aes128, U16>::new_from_slice(key)
+                    .map_err(|_| Error::DecryptionFailed)?;
+                open(&cipher, ciphertext_and_tag)
+            }
+            _ => Err(Error::DecryptionFailed),
+        }
+    }
+
+    fn p256_private_key(&self, scalar: &[u8; 32]) -> Result<Box<dyn MerchantKey>, Error> {
+        Ok(Box::new(rustcrypto::P256Key::from_scalar(scalar)?))
+    }
+
+    fn verify_signature(
+        &self,
+        algorithm: SignatureAlgorithm,
+        spki_der: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        rustcrypto::verify(algorithm, spki_der, message, signature)
+    }
+}
+
+mod rustcrypto {
+    use alloc::vec::Vec;
+    use core::fmt;
+
+    use signature::Verifier;
+    use signature::hazmat::PrehashVerifier;
+    use spki::{DecodePublicKey, EncodePublicKey};
+    use zeroize::Zeroizing;
+
+    use super::SignatureAlgorithm;
+    use crate::error::{Error, KeyImportError};
+    use crate::key::MerchantKey;
+
+    /// An in-memory P-256 key. `p256::SecretKey` zeroizes itself on drop.
+    pub(super) struct P256Key {
+        secret: p256::SecretKey,
+        spki: Vec<u8>,
+    }
+
+    impl P256Key {
+        pub(super) fn from_scalar(scalar: &[u8; 32]) -> Result<Self, Error> {
+            let secret = p256::SecretKey::from_slice(scalar)
+                .map_err(|_| Error::KeyImport(KeyImportError::InvalidKey))?;
+            let spki = secret
+                .public_key()
+                .to_public_key_der()
+                .map_err(|_| Error::KeyImport(KeyImportError::InvalidKey))?
+                .into_vec();
+            Ok(Self { secret, spki })
+        }
+    }
+
+    impl fmt::Debug for P256Key {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("P256Key").finish_non_exhaustive()
+        }
+    }
+
+    impl MerchantKey for P256Key {
+        fn public_key_spki(&self) -> &[u8] {
+            &self.spki
+        }
+
+        fn ecdh_p256(&self, ephemeral_spki: &[u8]) -> Result<SharedSecret, Error> {
+            let peer = p256::PublicKey::from_public_key_der(ephemeral_spki)
+                .map_err(|_| Error::Malformed("header.ephemeralPublicKey"))?;
+            let shared = p256::ecdh::diffie_hellman(self.secret.to_nonzero_scalar(), peer.as_affine());
+            let mut z = Zeroizing::new([0u8; 32]);
+            z.copy_from_slice(shared.raw_secret_bytes());
+            Ok(SharedSecret::new(z))
+        }
+    }
+
+    pub(super) fn verify(
+        algorithm: SignatureAlgorithm,
+        spki_der: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        use sha2::Digest;
+        match algorithm {
+            SignatureAlgorithm::EcdsaP256Sha256 => {
+                let key = p256::ecdsa::VerifyingKey::from_public_key_der(spki_der)
+                    .map_err(|_| Error::SignatureInvalid)?;
+                let sig = p256::ecdsa::Signature::from_der(signature)
+                    .map_err(|_| Error::SignatureInvalid)?;
+                key.verify(message, &sig).map_err(|_| Error::SignatureInvalid)
+            }
+            SignatureAlgorithm::EcdsaP384Sha256 | SignatureAlgorithm::EcdsaP384Sha384 => {
+                let key = p384::ecdsa::VerifyingKey::from_public_key_der(spki_der)
+                    .map_err(|_| Error::SignatureInvalid)?;
+                let sig = p384::ecdsa::Signature::from_der(signature)
+                    .map_err(|_| Error::SignatureInvalid)?;
+                if algorithm == SignatureAlgorithm::EcdsaP384Sha384 {
+                    key.verify(message, &sig).map_err(|_| Error::SignatureInvalid)
+                } else {
+                    // A P-384 key with a SHA-256 digest only works through the prehash API.
+                    key.verify_prehash(&sha2::Sha256::digest(message), &sig)
+                        .map_err(|_| Error::SignatureInvalid)
+                }
+            }
+            SignatureAlgorithm::RsaPkcs1Sha256 => Err(Error::SignatureInvalid),
+        }
+    }
+}

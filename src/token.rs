@@ -1,0 +1,273 @@
+//! The payment token as JSON: parsing every shape users hold into a [`PaymentToken`].
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use base64ct::{Base64, Encoding};
+use serde_json::{Map, Value};
+
+use crate::error::Error;
+use crate::key_hash::PublicKeyHash;
+
+/// Largest token input accepted, in bytes, checked before any parsing. Apple's tokens are
+/// 3–6 KB (the CMS signature with two certificates is most of it).
+pub const MAX_TOKEN_LEN: usize = 64 * 1024;
+
+/// How the symmetric key is delivered: the token's `version`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Version {
+    /// `EC_v1`: ECDH with an ephemeral P-256 key, AES-256-GCM.
+    EcV1,
+    /// `RSA_v1`: an RSA-OAEP wrapped key, AES-128-GCM.
+    RsaV1,
+}
+
+impl Version {
+    /// The version string as it appears in tokens.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::EcV1 => "EC_v1",
+            Self::RsaV1 => "RSA_v1",
+        }
+    }
+}
+
+/// A parsed (not yet verified) Apple Pay payment token.
+///
+/// Holds the decoded binary fields of `paymentData`. Parsing checks only the shape; call
+/// the verifier before trusting anything in it.
+#[derive(Clone, Debug)]
+pub struct PaymentToken {
+    version: Version,
+    data: Vec<u8>,
+    signature: Vec<u8>,
+    ephemeral_public_key: Option<Vec<u8>>,
+    wrapped_key: Option<Vec<u8>>,
+    public_key_hash: PublicKeyHash,
+    transaction_id: Vec<u8>,
+    application_data: Option<Vec<u8>>,
+    transaction_identifier: Option<String>,
+}
+
+impl PaymentToken {
+    /// Parses a token from JSON or base64 text, in any shape users hold:
+    ///
+    /// - the full `PKPaymentToken` object `{"paymentData": …, "paymentMethod": …,
+    ///   "transactionIdentifier": …}` (with `paymentData` an object, or a string holding
+    ///   its JSON or base64 of its JSON),
+    /// - the bare `paymentData` object `{"version", "data", "signature", "header"}`,
+    /// - base64 of either.
+    ///
+    /// Unknown fields are ignored. Inputs over [`MAX_TOKEN_LEN`] are refused before
+    /// parsing. A missing or mistyped field is [`Error::Malformed`] naming it; a version
+    /// other than `EC_v1` or `RSA_v1` is [`Error::UnsupportedVersion`].
+    pub fn from_json(input: &[u8]) -> Result<Self, Error> {
+        if input.len() > MAX_TOKEN_LEN {
+            return Err(Error::InputTooLarge {
+                limit: MAX_TOKEN_LEN,
+            });
+        }
+        let value = parse_json_or_base64(input, "token")?;
+        let object = value.as_object().ok_or(Error::Malformed("token"))?;
+        match object.get("paymentData") {
+            Some(payment_data) => {
+                let transaction_identifier = match object.get("transactionIdentifier") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::String(s)) => Some(s.clone()),
+                    Some(_) => return Err(Error::Malformed("transactionIdentifier")),
+                };
+                let mut token = match payment_data {
+                    Value::Object(inner) => Self::from_payment_data(inner)?,
+                    Value::String(text) => {
+                        let inner = parse_json_or_base64(text.as_bytes(), "paymentData")?;
+                        Self::from_payment_data(
+                            inner.as_object().ok_or(Error::Malformed("paymentData"))?,
+                        )?
+                    }
+                    _ => return Err(Error::Malformed("paymentData")),
+                };
+                token.transaction_identifier = transaction_identifier;
+                Ok(token)
+            }
+            None => Self::from_payment_data(object),
+        }
+    }
+
+    fn from_payment_data(object: &Map<String, Value>) -> Result<Self, Error> {
+        let version = match string_field(object, "version", "version")? {
+            "EC_v1" => Version::EcV1,
+            "RSA_v1" => Version::RsaV1,
+            other => {
+                return Err(Error::UnsupportedVersion(other.chars().take(32).collect()));
+            }
+        };
+        let data = base64_field(object, "data", "data")?;
+        let signature = base64_field(object, "signature", "signature")?;
+        let header = match object.get("header") {
+            Some(Value::Object(h)) => h,
+            _ => return Err(Error::Malformed("header")),
+        };
+        let public_key_hash = PublicKeyHash::from_base64(string_field(
+            header,
+            "publicKeyHash",
+            "header.publicKeyHash",
+        )?)?;
+        let transaction_id = hex_field(header, "transactionId", "header.transactionId")?;
+        let application_data = match header.get("applicationData") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if s.is_empty() => None,
+            Some(_) => Some(hex_field(header, "applicationData", "header.applicationData")?),
+        };
+        let (ephemeral_public_key, wrapped_key) = match version {
+            Version::EcV1 => (
+                Some(base64_field(
+                    header,
+                    "ephemeralPublicKey",
+                    "header.ephemeralPublicKey",
+                )?),
+                None,
+            ),
+            Version::RsaV1 => (
+                None,
+                Some(base64_field(header, "wrappedKey", "header.wrappedKey")?),
+            ),
+        };
+        Ok(Self {
+            version,
+            data,
+            signature,
+            ephemeral_public_key,
+            wrapped_key,
+            public_key_hash,
+            transaction_id,
+            application_data,
+            transaction_identifier: None,
+        })
+    }
+
+    /// The token's version.
+    #[must_use]
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// The hash of the merchant public key the token is encrypted for
+    /// (`header.publicKeyHash`).
+    #[must_use]
+    pub fn public_key_hash(&self) -> &PublicKeyHash {
+        &self.public_key_hash
+    }
+
+    /// The decoded `header.transactionId`.
+    #[must_use]
+    pub fn transaction_id(&self) -> &[u8] {
+        &self.transaction_id
+    }
+
+    /// The decoded `header.applicationData`, if present (a hash the merchant chose when
+    /// requesting the payment).
+    #[must_use]
+    pub fn application_data(&self) -> Option<&[u8]> {
+        self.application_data.as_deref()
+    }
+
+    /// `transactionIdentifier` of the enclosing `PKPaymentToken`, when that shape was given.
+    #[must_use]
+    pub fn transaction_identifier(&self) -> Option<&str> {
+        self.transaction_identifier.as_deref()
+    }
+
+    /// The encrypted payment data, with the 16-byte GCM tag at the end.
+    #[must_use]
+    pub fn data(&self) -> &[u8] {
+        &self.data
+    }
+
+    /// The detached CMS `SignedData` (BER or DER), as decoded from `signature`.
+    #[must_use]
+    pub fn signature(&self) -> &[u8] {
+        &self.signature
+    }
+
+    /// `EC_v1`: the ephemeral public key (DER `SubjectPublicKeyInfo`).
+    #[must_use]
+    pub fn ephemeral_public_key(&self) -> Option<&[u8]> {
+        self.ephemeral_public_key.as_deref()
+    }
+
+    /// `RSA_v1`: the RSA-OAEP wrapped symmetric key.
+    #[must_use]
+    pub fn wrapped_key(&self) -> Option<&[u8]> {
+        self.wrapped_key.as_deref()
+    }
+
+    /// The parts whose concatenation the CMS signature covers, in order:
+    /// ephemeral public key or wrapped key, data, transaction id, application data.
+    pub(crate) fn signed_content(&self) -> [&[u8]; 4] {
+        let key = self
+            .ephemeral_public_key
+            .as_deref()
+            .or(self.wrapped_key.as_deref())
+            .unwrap_or_default();
+        [
+            key,
+            &self.data,
+            &self.transaction_id,
+            self.application_data.as_deref().unwrap_or_default(),
+        ]
+    }
+}
+
+/// Parses JSON, or base64 text whose decoding is JSON.
+fn parse_json_or_base64(input: &[u8], what: &'static str) -> Result<Value, Error> {
+    let trimmed = input.trim_ascii();
+    if trimmed.first() == Some(&b'{') {
+        return serde_json::from_slice(trimmed).map_err(|_| Error::Malformed(what));
+    }
+    let text = core::str::from_utf8(trimmed).map_err(|_| Error::Malformed(what))?;
+    let decoded = Base64::decode_vec(text).map_err(|_| Error::Malformed(what))?;
+    if decoded.trim_ascii().first() != Some(&b'{') {
+        return Err(Error::Malformed(what));
+    }
+    serde_json::from_slice(&decoded).map_err(|_| Error::Malformed(what))
+}
+
+fn string_field<'a>(
+    object: &'a Map<String, Value>,
+    key: &str,
+    what: &'static str,
+) -> Result<&'a str, Error> {
+    object
+        .get(key)
+        .and_then(Value::as_str)
+        .ok_or(Error::Malformed(what))
+}
+
+fn base64_field(
+    object: &Map<String, Value>,
+    key: &str,
+    what: &'static str,
+) -> Result<Vec<u8>, Error> {
+    let text = string_field(object, key, what)?;
+    let bytes = Base64::decode_vec(text).map_err(|_| Error::Malformed(what))?;
+    if bytes.is_empty() {
+        return Err(Error::Malformed(what));
+    }
+    Ok(bytes)
+}
+
+fn hex_field(object: &Map<String, Value>, key: &str, what: &'static str) -> Result<Vec<u8>, Error> {
+    let text = string_field(object, key, what)?;
+    base16ct::mixed::decode_vec(text).map_err(|_| Error::Malformed(what))
+}
+
+impl core::str::FromStr for PaymentToken {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Self::from_json(s.as_bytes())
+    }
+}
+
