@@ -261,12 +261,7 @@ mod tests {
     use super::*;
     use alloc::format;
 
-    const SEC1: &str = "-----BEGIN EC PRIVATE KEY-----
-MHcCAQEEICmvB7bzRczaJX05lCTK2ueRVRAAivM/CgbHyOaIcqW1oAoGCCqGSM49
-AwEHoUQDQgAE4pUGHJqfJCucG40MvdGqTwvYRz2N9WvCtOHdtAuNf1vB2MPZyLsq
-ydz/2JnSNiHmbHM2uF/FP7SmHg2iV8I6ZA==
------END EC PRIVATE KEY-----
-";
+    const SEC1: &str = include_str!("../test-vectors/gala-current/merchant_key.pem");
 
     #[test]
     fn sec1_with_ec_parameters_block() {

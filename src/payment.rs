@@ -514,7 +514,7 @@ mod tests {
         let float_amount = PLAINTEXT.replace("1000", "10.5");
         assert_eq!(parse(&float_amount).unwrap_err(), Error::Malformed("payment data"));
         assert_eq!(parse("[]").unwrap_err(), Error::Malformed("payment data"));
-        assert!(ExpirationDate::parse_yymmdd("280229").is_err());
-        assert!(ExpirationDate::parse_yymmdd("240229").is_ok());
+        assert!(ExpirationDate::parse_yymmdd("270229").is_err());
+        assert!(ExpirationDate::parse_yymmdd("280229").is_ok());
     }
 }

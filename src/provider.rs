@@ -161,7 +161,7 @@ mod rustcrypto {
 
     use super::SignatureAlgorithm;
     use crate::error::{Error, KeyImportError};
-    use crate::key::MerchantKey;
+    use crate::key::{MerchantKey, SharedSecret};
 
     /// An in-memory P-256 key. `p256::SecretKey` zeroizes itself on drop.
     pub(super) struct P256Key {
