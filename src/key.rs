@@ -2,10 +2,12 @@
 //! formats users really hold (SEC1, PKCS#8, PEM bundles).
 
 use alloc::boxed::Box;
+use alloc::vec::Vec;
 use core::fmt;
 
-use der::Decode;
 use der::asn1::ObjectIdentifier;
+use der::{Decode, Encode};
+use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, KeyImportError};
@@ -17,7 +19,7 @@ use crate::provider::{Provider, default_provider};
 pub const MAX_KEY_INPUT_LEN: usize = 64 * 1024;
 
 const ID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
-const SECP256R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+pub(crate) const SECP256R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
 const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 
 /// A 32-byte ECDH shared secret `Z`, zeroized on drop, never printed.
@@ -68,37 +70,87 @@ pub trait MerchantKey: Send + Sync {
         let _ = ephemeral_spki;
         Err(Error::DecryptionFailed)
     }
+
+    /// Signs `message` with the key's own algorithm: ECDSA with SHA-256 (a DER
+    /// `ECDSA-Sig-Value`) for a P-256 key, RSASSA-PKCS1-v1_5 with SHA-256 for an RSA key.
+    /// Used to self-sign certificate signing requests ([`crate::Csr`]), so a key held in an
+    /// HSM can get its certificate too.
+    ///
+    /// `rng` may be used for blinding (RSA). Keys that cannot sign keep the default, which
+    /// fails with [`KeyImportError::UnsupportedAlgorithm`].
+    fn sign(&self, rng: &mut dyn CryptoRng, message: &[u8]) -> Result<Vec<u8>, Error> {
+        let _ = (rng, message);
+        Err(Error::KeyImport(KeyImportError::UnsupportedAlgorithm))
+    }
+}
+
+/// The algorithm of a merchant key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeyAlgorithm {
+    /// ECDSA/ECDH over P-256: the Payment Processing key (`EC_v1` tokens).
+    P256,
+    /// RSA (2048 to 4096 bits): the Merchant Identity key, and the Payment Processing key
+    /// for `RSA_v1` tokens.
+    Rsa,
 }
 
 /// A merchant private key held in memory (the default [`MerchantKey`]).
 ///
-/// Zeroized on drop; `Debug` shows only the public key hash.
+/// Holds either a P-256 or an RSA key; the private-key operations run in the crypto
+/// back-end ([`Provider`]) it was loaded with. Zeroized on drop; `Debug` shows only the
+/// algorithm and the public key hash.
 pub struct PrivateKey {
     inner: Box<dyn MerchantKey>,
+    algorithm: KeyAlgorithm,
+    /// The key as unencrypted PKCS#8 DER, for export (see `keygen.rs`).
+    pub(crate) pkcs8: Zeroizing<Vec<u8>>,
+}
+
+/// Decoded private key material, before it is handed to a provider.
+enum Material {
+    /// A P-256 private scalar.
+    P256(Zeroizing<[u8; 32]>),
+    /// A PKCS#1 `RSAPrivateKey` (DER).
+    Rsa(Zeroizing<Vec<u8>>),
 }
 
 impl PrivateKey {
     /// Imports a key from PEM or DER, whichever `input` is.
     ///
     /// Accepted: SEC1 `EC PRIVATE KEY` (also after an `EC PARAMETERS` block, as
-    /// `openssl ecparam -genkey` writes it) and PKCS#8 `PRIVATE KEY` (also among the
-    /// `Bag Attributes` text and certificates `openssl pkcs12 -nodes` prints), or the DER
-    /// of either. The curve must be P-256.
+    /// `openssl ecparam -genkey` writes it), PKCS#8 `PRIVATE KEY` (also among the
+    /// `Bag Attributes` text and certificates `openssl pkcs12 -nodes` prints) and PKCS#1
+    /// `RSA PRIVATE KEY`, or the DER of any of them. EC keys must be P-256; RSA keys 2048
+    /// to 4096 bits. An encrypted key is [`KeyImportError::WrongPassword`]: use
+    /// [`PrivateKey::decrypt_pem_or_der`].
     pub fn from_pem_or_der(input: &[u8]) -> Result<Self, Error> {
         Self::from_pem_or_der_with(default_provider(), input)
     }
 
     /// [`PrivateKey::from_pem_or_der`] with an explicit crypto back-end.
     pub fn from_pem_or_der_with(provider: &dyn Provider, input: &[u8]) -> Result<Self, Error> {
-        if input.len() > MAX_KEY_INPUT_LEN {
-            return Err(Error::InputTooLarge {
-                limit: MAX_KEY_INPUT_LEN,
-            });
-        }
-        match core::str::from_utf8(input) {
-            Ok(text) if pem::is_pem(input) => Self::from_pem_with(provider, text),
-            _ => Self::from_der_with(provider, input),
-        }
+        Self::import(provider, input, None)
+    }
+
+    /// Imports a key that may be encrypted: an `ENCRYPTED PRIVATE KEY` (PKCS#8
+    /// `EncryptedPrivateKeyInfo`, PBES2 as `openssl pkcs8 -topk8` writes it) in PEM or DER,
+    /// or any unencrypted form [`PrivateKey::from_pem_or_der`] accepts (the password is then
+    /// unused).
+    ///
+    /// A wrong password is [`KeyImportError::WrongPassword`]; a scheme other than PBES2
+    /// with PBKDF2 or scrypt and AES-CBC is [`KeyImportError::UnsupportedEncryption`].
+    pub fn decrypt_pem_or_der(input: &[u8], password: &str) -> Result<Self, Error> {
+        Self::decrypt_pem_or_der_with(default_provider(), input, password)
+    }
+
+    /// [`PrivateKey::decrypt_pem_or_der`] with an explicit crypto back-end.
+    pub fn decrypt_pem_or_der_with(
+        provider: &dyn Provider,
+        input: &[u8],
+        password: &str,
+    ) -> Result<Self, Error> {
+        Self::import(provider, input, Some(password))
     }
 
     /// Imports a key from PEM text (see [`PrivateKey::from_pem_or_der`] for the forms).
@@ -108,26 +160,11 @@ impl PrivateKey {
 
     /// [`PrivateKey::from_pem`] with an explicit crypto back-end.
     pub fn from_pem_with(provider: &dyn Provider, text: &str) -> Result<Self, Error> {
-        if text.len() > MAX_KEY_INPUT_LEN {
-            return Err(Error::InputTooLarge {
-                limit: MAX_KEY_INPUT_LEN,
-            });
-        }
-        let block = pem::blocks(text)
-            .find(|b| matches!(b.label, "EC PRIVATE KEY" | "PRIVATE KEY" | "RSA PRIVATE KEY"))
-            .ok_or(Error::KeyImport(KeyImportError::UnrecognizedFormat))?;
-        let der = block
-            .decode()
-            .ok_or(Error::KeyImport(KeyImportError::InvalidKey))?;
-        let scalar = match block.label {
-            "EC PRIVATE KEY" => sec1_scalar(&der, None)?,
-            "PRIVATE KEY" => pkcs8_scalar(&der)?,
-            _ => return Err(Error::KeyImport(KeyImportError::UnsupportedAlgorithm)),
-        };
-        Self::from_scalar_with(provider, &scalar)
+        Self::import(provider, text.as_bytes(), None)
     }
 
-    /// Imports a key from DER: PKCS#8 `PrivateKeyInfo` or SEC1 `ECPrivateKey`.
+    /// Imports a key from DER: PKCS#8 `PrivateKeyInfo`, SEC1 `ECPrivateKey` or PKCS#1
+    /// `RSAPrivateKey`.
     pub fn from_der(der: &[u8]) -> Result<Self, Error> {
         Self::from_der_with(default_provider(), der)
     }
@@ -139,28 +176,82 @@ impl PrivateKey {
                 limit: MAX_KEY_INPUT_LEN,
             });
         }
-        let scalar = match pkcs8_scalar(der) {
-            Err(Error::KeyImport(KeyImportError::UnrecognizedFormat)) => sec1_scalar(der, None)
-                .map_err(|e| match e {
-                    Error::KeyImport(KeyImportError::InvalidKey) => {
-                        Error::KeyImport(KeyImportError::UnrecognizedFormat)
-                    }
-                    other => other,
-                })?,
-            other => other?,
-        };
-        Self::from_scalar_with(provider, &scalar)
+        Self::from_material(provider, material_from_der(der, None)?)
     }
 
     /// Wraps a raw P-256 private scalar (32 bytes, big-endian).
     pub fn from_p256_scalar(scalar: &[u8; 32]) -> Result<Self, Error> {
-        Self::from_scalar_with(default_provider(), scalar)
+        Self::from_p256_scalar_with(default_provider(), scalar)
     }
 
-    fn from_scalar_with(provider: &dyn Provider, scalar: &[u8; 32]) -> Result<Self, Error> {
-        Ok(Self {
-            inner: provider.p256_private_key(scalar)?,
-        })
+    /// [`PrivateKey::from_p256_scalar`] with an explicit crypto back-end.
+    pub fn from_p256_scalar_with(
+        provider: &dyn Provider,
+        scalar: &[u8; 32],
+    ) -> Result<Self, Error> {
+        Self::from_material(provider, Material::P256(Zeroizing::new(*scalar)))
+    }
+
+    /// Imports a PKCS#8 `PrivateKeyInfo` (DER) with the given back-end.
+    #[cfg(feature = "pkcs12")]
+    pub(crate) fn from_pkcs8_der_with(provider: &dyn Provider, der: &[u8]) -> Result<Self, Error> {
+        let info = pkcs8::PrivateKeyInfoRef::from_der(der)
+            .map_err(|_| Error::KeyImport(KeyImportError::InvalidKey))?;
+        Self::from_material(provider, pkcs8_material(&info)?)
+    }
+
+    fn import(
+        provider: &dyn Provider,
+        input: &[u8],
+        password: Option<&str>,
+    ) -> Result<Self, Error> {
+        if input.len() > MAX_KEY_INPUT_LEN {
+            return Err(Error::InputTooLarge {
+                limit: MAX_KEY_INPUT_LEN,
+            });
+        }
+        let material = match core::str::from_utf8(input) {
+            Ok(text) if pem::is_pem(input) => material_from_pem(text, password)?,
+            _ => material_from_der(input, password)?,
+        };
+        Self::from_material(provider, material)
+    }
+
+    fn from_material(provider: &dyn Provider, material: Material) -> Result<Self, Error> {
+        let invalid = || Error::KeyImport(KeyImportError::InvalidKey);
+        match material {
+            Material::P256(scalar) => {
+                let inner = provider.p256_private_key(&scalar)?;
+                let pkcs8 = p256_pkcs8(&scalar, inner.public_key_spki()).ok_or_else(invalid)?;
+                Ok(Self {
+                    inner,
+                    algorithm: KeyAlgorithm::P256,
+                    pkcs8,
+                })
+            }
+            Material::Rsa(pkcs1) => {
+                let inner = provider.rsa_private_key(&pkcs1)?;
+                let info = pkcs8::PrivateKeyInfoRef::new(
+                    spki::AlgorithmIdentifierRef {
+                        oid: RSA_ENCRYPTION,
+                        parameters: Some(der::asn1::AnyRef::NULL),
+                    },
+                    der::asn1::OctetStringRef::new(&pkcs1).map_err(|_| invalid())?,
+                );
+                let pkcs8 = Zeroizing::new(info.to_der().map_err(|_| invalid())?);
+                Ok(Self {
+                    inner,
+                    algorithm: KeyAlgorithm::Rsa,
+                    pkcs8,
+                })
+            }
+        }
+    }
+
+    /// The key's algorithm.
+    #[must_use]
+    pub fn algorithm(&self) -> KeyAlgorithm {
+        self.algorithm
     }
 
     /// The hash of this key's public half, as tokens carry it in `header.publicKeyHash`.
@@ -178,22 +269,101 @@ impl MerchantKey for PrivateKey {
     fn ecdh_p256(&self, ephemeral_spki: &[u8]) -> Result<SharedSecret, Error> {
         self.inner.ecdh_p256(ephemeral_spki)
     }
+
+    fn sign(&self, rng: &mut dyn CryptoRng, message: &[u8]) -> Result<Vec<u8>, Error> {
+        self.inner.sign(rng, message)
+    }
 }
 
 impl fmt::Debug for PrivateKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PrivateKey")
+            .field("algorithm", &self.algorithm)
             .field("public_key_hash", &self.public_key_hash())
             .finish_non_exhaustive()
     }
 }
 
-/// The P-256 scalar inside a PKCS#8 `PrivateKeyInfo`.
-fn pkcs8_scalar(der: &[u8]) -> Result<Zeroizing<[u8; 32]>, Error> {
-    let info = pkcs8::PrivateKeyInfoRef::from_der(der)
-        .map_err(|_| Error::KeyImport(KeyImportError::UnrecognizedFormat))?;
+/// Key material from PEM text: the first private key block found.
+fn material_from_pem(text: &str, password: Option<&str>) -> Result<Material, Error> {
+    let block = pem::blocks(text)
+        .find(|b| {
+            matches!(
+                b.label,
+                "EC PRIVATE KEY" | "PRIVATE KEY" | "RSA PRIVATE KEY" | "ENCRYPTED PRIVATE KEY"
+            )
+        })
+        .ok_or(Error::KeyImport(KeyImportError::UnrecognizedFormat))?;
+    let Some(der) = block.decode() else {
+        // OpenSSL's legacy encrypted PEM (`Proc-Type: 4,ENCRYPTED` headers) is not PEM
+        // as RFC 7468 defines it.
+        return Err(Error::KeyImport(
+            if text.contains("Proc-Type: 4,ENCRYPTED") {
+                KeyImportError::UnsupportedEncryption
+            } else {
+                KeyImportError::InvalidKey
+            },
+        ));
+    };
+    match block.label {
+        "EC PRIVATE KEY" => Ok(Material::P256(sec1_scalar(&der, None)?)),
+        "PRIVATE KEY" => {
+            let info = pkcs8::PrivateKeyInfoRef::from_der(&der)
+                .map_err(|_| Error::KeyImport(KeyImportError::InvalidKey))?;
+            pkcs8_material(&info)
+        }
+        "RSA PRIVATE KEY" => pkcs1_material(&der),
+        _ => {
+            let info = pkcs8::EncryptedPrivateKeyInfoRef::from_der(&der)
+                .map_err(|_| Error::KeyImport(KeyImportError::UnsupportedEncryption))?;
+            decrypt_pkcs8(&info, password)
+        }
+    }
+}
+
+/// Key material from DER of any supported structure, told apart by decoding.
+fn material_from_der(der: &[u8], password: Option<&str>) -> Result<Material, Error> {
+    if let Ok(info) = pkcs8::PrivateKeyInfoRef::from_der(der) {
+        return pkcs8_material(&info);
+    }
+    if sec1::EcPrivateKey::from_der(der).is_ok() {
+        return Ok(Material::P256(sec1_scalar(der, None)?));
+    }
+    if rsa::pkcs1::RsaPrivateKeyRef::from_der(der).is_ok() {
+        return pkcs1_material(der);
+    }
+    if let Ok(info) = pkcs8::EncryptedPrivateKeyInfoRef::from_der(der) {
+        return decrypt_pkcs8(&info, password);
+    }
+    Err(Error::KeyImport(KeyImportError::UnrecognizedFormat))
+}
+
+/// Decrypts an `EncryptedPrivateKeyInfo` and reads the `PrivateKeyInfo` inside.
+fn decrypt_pkcs8(
+    info: &pkcs8::EncryptedPrivateKeyInfoRef<'_>,
+    password: Option<&str>,
+) -> Result<Material, Error> {
+    let password = password.ok_or(Error::KeyImport(KeyImportError::WrongPassword))?;
+    let plain = info.decrypt(password).map_err(|e| {
+        Error::KeyImport(match e {
+            pkcs8::Error::EncryptedPrivateKey(
+                pkcs8::pkcs5::Error::UnsupportedAlgorithm { .. }
+                | pkcs8::pkcs5::Error::NoPbes1CryptSupport
+                | pkcs8::pkcs5::Error::AlgorithmParametersInvalid { .. },
+            ) => KeyImportError::UnsupportedEncryption,
+            // A bad padding, or plaintext that is not DER: the password is wrong.
+            _ => KeyImportError::WrongPassword,
+        })
+    })?;
+    let inner = pkcs8::PrivateKeyInfoRef::from_der(plain.as_bytes())
+        .map_err(|_| Error::KeyImport(KeyImportError::WrongPassword))?;
+    pkcs8_material(&inner)
+}
+
+/// The key inside a PKCS#8 `PrivateKeyInfo`: a P-256 scalar or a PKCS#1 RSA key.
+fn pkcs8_material(info: &pkcs8::PrivateKeyInfoRef<'_>) -> Result<Material, Error> {
     if info.algorithm.oid == RSA_ENCRYPTION {
-        return Err(Error::KeyImport(KeyImportError::UnsupportedAlgorithm));
+        return pkcs1_material(info.private_key.as_bytes());
     }
     if info.algorithm.oid != ID_EC_PUBLIC_KEY {
         return Err(Error::KeyImport(KeyImportError::UnsupportedAlgorithm));
@@ -205,7 +375,38 @@ fn pkcs8_scalar(der: &[u8]) -> Result<Zeroizing<[u8; 32]>, Error> {
     if curve != Some(SECP256R1) {
         return Err(Error::KeyImport(KeyImportError::UnsupportedAlgorithm));
     }
-    sec1_scalar(info.private_key.as_bytes(), Some(SECP256R1))
+    Ok(Material::P256(sec1_scalar(
+        info.private_key.as_bytes(),
+        Some(SECP256R1),
+    )?))
+}
+
+/// A PKCS#1 `RSAPrivateKey`, checked to decode (the provider checks the numbers).
+fn pkcs1_material(der: &[u8]) -> Result<Material, Error> {
+    rsa::pkcs1::RsaPrivateKeyRef::from_der(der)
+        .map_err(|_| Error::KeyImport(KeyImportError::InvalidKey))?;
+    Ok(Material::Rsa(Zeroizing::new(der.to_vec())))
+}
+
+/// PKCS#8 DER of a P-256 key: the SEC1 `ECPrivateKey` (with its public key, as OpenSSL
+/// writes it) inside a `PrivateKeyInfo` naming the curve.
+fn p256_pkcs8(scalar: &[u8; 32], spki_der: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    let spki = spki::SubjectPublicKeyInfoRef::from_der(spki_der).ok()?;
+    let ec = sec1::EcPrivateKey {
+        private_key: scalar,
+        parameters: None,
+        public_key: spki.subject_public_key.as_bytes(),
+    };
+    let ec_der = Zeroizing::new(ec.to_der().ok()?);
+    let curve = der::asn1::AnyRef::from(&SECP256R1);
+    let info = pkcs8::PrivateKeyInfoRef::new(
+        spki::AlgorithmIdentifierRef {
+            oid: ID_EC_PUBLIC_KEY,
+            parameters: Some(curve),
+        },
+        der::asn1::OctetStringRef::new(&ec_der).ok()?,
+    );
+    Some(Zeroizing::new(info.to_der().ok()?))
 }
 
 /// The P-256 scalar inside a SEC1 `ECPrivateKey`; `outer_curve` is the curve named by an

@@ -1,11 +1,31 @@
 //! `publicKeyHash`: base64 of SHA-256 of a DER `SubjectPublicKeyInfo`.
+//!
+//! The same value can be computed from every artefact of onboarding — the private key,
+//! the public key, the CSR and the certificate Apple returns — which is how they are
+//! matched to one another and to tokens. [`PublicKeyHash::from_pem_or_der`] takes any of
+//! them.
 
 use core::fmt;
 
 use base64ct::{Base64, Encoding};
+use der::Decode;
+use der::asn1::ObjectIdentifier;
 
-use crate::error::Error;
+use crate::csr::Csr;
+use crate::error::{Error, KeyImportError};
+use crate::key::{MAX_KEY_INPUT_LEN, PrivateKey};
+use crate::merchant_cert::MerchantCertificate;
+use crate::pem;
 use crate::provider::Provider;
+
+const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+
+const PRIVATE_KEY_LABELS: [&str; 4] = [
+    "PRIVATE KEY",
+    "EC PRIVATE KEY",
+    "RSA PRIVATE KEY",
+    "ENCRYPTED PRIVATE KEY",
+];
 
 /// The SHA-256 hash of a public key's DER `SubjectPublicKeyInfo`, as found base64-encoded
 /// in every token's `header.publicKeyHash`.
@@ -40,6 +60,82 @@ impl PublicKeyHash {
     #[must_use]
     pub fn of_spki_der(spki_der: &[u8]) -> Self {
         Self::of_spki_der_with(crate::provider::default_provider(), spki_der)
+    }
+
+    /// The hash of whatever `input` holds, PEM or DER: a private key (any format
+    /// [`PrivateKey::from_pem_or_der`] reads), a public key (`PUBLIC KEY` SPKI or PKCS#1
+    /// `RSA PUBLIC KEY`), a CSR or a certificate. In PEM, the first block of a known kind
+    /// decides.
+    ///
+    /// Equals `openssl pkey -pubout -outform der | openssl dgst -sha256 -binary | base64`
+    /// for keys, and the same over the key in a CSR or certificate. An encrypted private
+    /// key is [`KeyImportError::WrongPassword`]: decrypt it with
+    /// [`PrivateKey::decrypt_pem_or_der`] and use [`PrivateKey::public_key_hash`].
+    pub fn from_pem_or_der(input: &[u8]) -> Result<Self, Error> {
+        if input.len() > MAX_KEY_INPUT_LEN {
+            return Err(Error::InputTooLarge {
+                limit: MAX_KEY_INPUT_LEN,
+            });
+        }
+        let unrecognized = Error::KeyImport(KeyImportError::UnrecognizedFormat);
+        if pem::is_pem(input) {
+            let text = core::str::from_utf8(input).map_err(|_| unrecognized.clone())?;
+            let block = pem::blocks(text)
+                .find(|b| {
+                    PRIVATE_KEY_LABELS.contains(&b.label)
+                        || matches!(
+                            b.label,
+                            "PUBLIC KEY"
+                                | "RSA PUBLIC KEY"
+                                | "CERTIFICATE"
+                                | "CERTIFICATE REQUEST"
+                                | "NEW CERTIFICATE REQUEST"
+                        )
+                })
+                .ok_or(unrecognized)?;
+            return match block.label {
+                "CERTIFICATE" => Ok(MerchantCertificate::from_pem_or_der(input)?.public_key_hash()),
+                "CERTIFICATE REQUEST" | "NEW CERTIFICATE REQUEST" => {
+                    Ok(Csr::from_pem_or_der(input)?.public_key_hash())
+                }
+                "PUBLIC KEY" | "RSA PUBLIC KEY" => {
+                    let der = block
+                        .decode()
+                        .ok_or(Error::KeyImport(KeyImportError::InvalidKey))?;
+                    Self::of_public_key_der(&der)
+                }
+                _ => Ok(PrivateKey::from_pem(text)?.public_key_hash()),
+            };
+        }
+        if let Ok(cert) = MerchantCertificate::from_der(input) {
+            return Ok(cert.public_key_hash());
+        }
+        if let Ok(csr) = Csr::from_der(input) {
+            return Ok(csr.public_key_hash());
+        }
+        match Self::of_public_key_der(input) {
+            Ok(hash) => Ok(hash),
+            Err(_) => Ok(PrivateKey::from_der(input)?.public_key_hash()),
+        }
+    }
+
+    /// The hash of a public key given as DER: a `SubjectPublicKeyInfo`, or a PKCS#1
+    /// `RSAPublicKey` (hashed as the SPKI that wraps it, as OpenSSL does).
+    pub fn of_public_key_der(der: &[u8]) -> Result<Self, Error> {
+        if spki::SubjectPublicKeyInfoRef::from_der(der).is_ok() {
+            return Ok(Self::of_spki_der(der));
+        }
+        let invalid = || Error::KeyImport(KeyImportError::InvalidKey);
+        rsa::pkcs1::RsaPublicKeyRef::from_der(der).map_err(|_| invalid())?;
+        let spki = spki::SubjectPublicKeyInfoRef {
+            algorithm: spki::AlgorithmIdentifierRef {
+                oid: RSA_ENCRYPTION,
+                parameters: Some(der::asn1::AnyRef::NULL),
+            },
+            subject_public_key: der::asn1::BitStringRef::from_bytes(der).map_err(|_| invalid())?,
+        };
+        let spki_der = der::Encode::to_der(&spki).map_err(|_| invalid())?;
+        Ok(Self::of_spki_der(&spki_der))
     }
 
     /// Hashes a DER `SubjectPublicKeyInfo` with the given provider's SHA-256.

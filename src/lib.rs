@@ -44,16 +44,21 @@
     rust_2018_idioms,
     unused_qualifications
 )]
-#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing))]
+#![cfg_attr(
+    test,
+    allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
 
 extern crate alloc;
 
+mod csr;
 pub mod dangerous;
 mod decrypt;
 mod error;
 mod kdf;
 mod key;
 mod key_hash;
+mod keygen;
 mod keyring;
 mod merchant_cert;
 mod merchant_id;
@@ -63,9 +68,11 @@ pub mod provider;
 mod time;
 mod token;
 
+pub use csr::{Csr, CsrSubject, MAX_CSR_INPUT_LEN, MAX_NAME_ATTRIBUTE_LEN};
 pub use error::{ChainError, Error, KeyImportError};
-pub use key::{MAX_KEY_INPUT_LEN, MerchantKey, PrivateKey, SharedSecret};
+pub use key::{KeyAlgorithm, MAX_KEY_INPUT_LEN, MerchantKey, PrivateKey, SharedSecret};
 pub use key_hash::PublicKeyHash;
+pub use keygen::RSA_KEY_BITS;
 pub use keyring::Keyring;
 pub use merchant_cert::{MAX_CERT_INPUT_LEN, MerchantCertificate, OID_MERCHANT_ID_HASH};
 pub use merchant_id::MerchantIdHash;

@@ -383,7 +383,9 @@ impl Payment {
     /// `paymentData.onlinePaymentCryptogram` (always present for `3DSecure`).
     #[must_use]
     pub fn online_payment_cryptogram(&self) -> Option<&str> {
-        self.online_payment_cryptogram.as_deref().map(String::as_str)
+        self.online_payment_cryptogram
+            .as_deref()
+            .map(String::as_str)
     }
 
     /// `paymentData.eciIndicator`, if present (not all networks send one).
@@ -463,7 +465,10 @@ mod tests {
         assert_eq!(p.transaction_amount(), 1000);
         assert_eq!(p.cardholder_name(), Some("Jane Appleseed"));
         assert_eq!(p.payment_data_type(), PaymentDataType::ThreeDSecure);
-        assert_eq!(p.online_payment_cryptogram(), Some("+2BjN3ikUupJspp+zvgtGDcKkPw="));
+        assert_eq!(
+            p.online_payment_cryptogram(),
+            Some("+2BjN3ikUupJspp+zvgtGDcKkPw=")
+        );
         assert_eq!(p.eci_indicator(), Some("7"));
         assert_eq!(p.plaintext(), PLAINTEXT.as_bytes());
     }
@@ -481,7 +486,10 @@ mod tests {
     #[test]
     fn escaped_slashes_are_unescaped() {
         let escaped = PLAINTEXT.replace("+2BjN3ikUupJspp+zvgtGDcKkPw=", r"a\/b");
-        assert_eq!(parse(&escaped).unwrap().online_payment_cryptogram(), Some("a/b"));
+        assert_eq!(
+            parse(&escaped).unwrap().online_payment_cryptogram(),
+            Some("a/b")
+        );
     }
 
     #[test]
@@ -493,7 +501,10 @@ mod tests {
         assert_eq!(p.encrypted_pin_data(), Some("AB"));
         assert_eq!(p.merchant_token_identifier(), Some("DNITHE1"));
         assert!(p.merchant_token_metadata().is_some());
-        assert_eq!(p.authentication_responses()[0].transaction_amount(), Some(5));
+        assert_eq!(
+            p.authentication_responses()[0].transaction_amount(),
+            Some(5)
+        );
     }
 
     #[test]
@@ -503,16 +514,26 @@ mod tests {
             ("\"300630\"", "\"300631\"", "applicationExpirationDate"),
             ("\"840\"", "\"84\"", "currencyCode"),
             ("\"3DSecure\"", "\"Card\"", "paymentDataType"),
-            ("\"5555555555554444\"", "\"5555-5555\"", "applicationPrimaryAccountNumber"),
+            (
+                "\"5555555555554444\"",
+                "\"5555-5555\"",
+                "applicationPrimaryAccountNumber",
+            ),
         ];
         for (from, to, what) in cases {
             let text = PLAINTEXT.replacen(from, to, 1);
             assert_eq!(parse(&text).unwrap_err(), Error::Malformed(what), "{to}");
         }
         let no_amount = PLAINTEXT.replace("\"transactionAmount\":1000,", "");
-        assert_eq!(parse(&no_amount).unwrap_err(), Error::Malformed("transactionAmount"));
+        assert_eq!(
+            parse(&no_amount).unwrap_err(),
+            Error::Malformed("transactionAmount")
+        );
         let float_amount = PLAINTEXT.replace("1000", "10.5");
-        assert_eq!(parse(&float_amount).unwrap_err(), Error::Malformed("payment data"));
+        assert_eq!(
+            parse(&float_amount).unwrap_err(),
+            Error::Malformed("payment data")
+        );
         assert_eq!(parse("[]").unwrap_err(), Error::Malformed("payment data"));
         assert!(ExpirationDate::parse_yymmdd("270229").is_err());
         assert!(ExpirationDate::parse_yymmdd("280229").is_ok());

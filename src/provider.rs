@@ -13,7 +13,7 @@ use core::fmt;
 
 use zeroize::Zeroizing;
 
-use crate::error::Error;
+use crate::error::{Error, KeyImportError};
 use crate::key::MerchantKey;
 
 /// The 16-byte all-zero IV Apple uses for AES-GCM in both `EC_v1` and `RSA_v1`.
@@ -61,6 +61,16 @@ pub trait Provider: Send + Sync + fmt::Debug {
     /// [`MerchantKey`] that performs ECDH with this back-end.
     fn p256_private_key(&self, scalar: &[u8; 32]) -> Result<Box<dyn MerchantKey>, Error>;
 
+    /// Loads an RSA private key from its PKCS#1 `RSAPrivateKey` DER, as an in-memory
+    /// [`MerchantKey`] that performs RSA operations with this back-end.
+    ///
+    /// Keys shorter than 2048 bits are refused. The default refuses every RSA key with
+    /// [`KeyImportError::UnsupportedAlgorithm`], for back-ends without RSA.
+    fn rsa_private_key(&self, pkcs1_der: &[u8]) -> Result<Box<dyn MerchantKey>, Error> {
+        let _ = pkcs1_der;
+        Err(Error::KeyImport(KeyImportError::UnsupportedAlgorithm))
+    }
+
     /// Verifies `signature` over `message` with the public key in `spki_der` (a DER
     /// `SubjectPublicKeyInfo`). Any failure is [`Error::SignatureInvalid`].
     fn verify_signature(
@@ -78,7 +88,7 @@ pub fn default_provider() -> &'static dyn Provider {
     &RustCrypto
 }
 
-/// The pure-Rust RustCrypto back-end (`p256`, `p384`, `aes-gcm`, `sha2`).
+/// The pure-Rust RustCrypto back-end (`p256`, `p384`, `aes-gcm`, `sha2`, `rsa`).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RustCrypto;
 
@@ -110,8 +120,8 @@ impl Provider for RustCrypto {
                 .checked_sub(GCM_TAG_LEN)
                 .ok_or(Error::DecryptionFailed)?;
             let (ciphertext, tag) = ciphertext_and_tag.split_at(split);
-            let tag = aes_gcm::Tag::<C::TagSize>::try_from(tag)
-                .map_err(|_| Error::DecryptionFailed)?;
+            let tag =
+                aes_gcm::Tag::<C::TagSize>::try_from(tag).map_err(|_| Error::DecryptionFailed)?;
             let nonce = aes_gcm::Nonce::<U16>::from(APPLE_GCM_IV);
             let mut buffer = Zeroizing::new(ciphertext.to_vec());
             cipher
@@ -139,6 +149,10 @@ impl Provider for RustCrypto {
         Ok(Box::new(rustcrypto::P256Key::from_scalar(scalar)?))
     }
 
+    fn rsa_private_key(&self, pkcs1_der: &[u8]) -> Result<Box<dyn MerchantKey>, Error> {
+        Ok(Box::new(rustcrypto::RsaKey::from_pkcs1_der(pkcs1_der)?))
+    }
+
     fn verify_signature(
         &self,
         algorithm: SignatureAlgorithm,
@@ -154,6 +168,7 @@ mod rustcrypto {
     use alloc::vec::Vec;
     use core::fmt;
 
+    use rand_core::CryptoRng;
     use signature::Verifier;
     use signature::hazmat::PrehashVerifier;
     use spki::{DecodePublicKey, EncodePublicKey};
@@ -196,10 +211,73 @@ mod rustcrypto {
         fn ecdh_p256(&self, ephemeral_spki: &[u8]) -> Result<SharedSecret, Error> {
             let peer = p256::PublicKey::from_public_key_der(ephemeral_spki)
                 .map_err(|_| Error::Malformed("header.ephemeralPublicKey"))?;
-            let shared = p256::ecdh::diffie_hellman(self.secret.to_nonzero_scalar(), peer.as_affine());
+            let shared =
+                p256::ecdh::diffie_hellman(self.secret.to_nonzero_scalar(), peer.as_affine());
             let mut z = Zeroizing::new([0u8; 32]);
             z.copy_from_slice(shared.raw_secret_bytes());
             Ok(SharedSecret::new(z))
+        }
+
+        fn sign(&self, _rng: &mut dyn CryptoRng, message: &[u8]) -> Result<Vec<u8>, Error> {
+            use signature::Signer;
+            // RFC 6979 deterministic nonces: the RNG is not needed.
+            let signing_key = p256::ecdsa::SigningKey::from(&self.secret);
+            let signature: p256::ecdsa::DerSignature = signing_key
+                .try_sign(message)
+                .map_err(|_| Error::InvalidParameter("message to sign"))?;
+            Ok(signature.as_bytes().to_vec())
+        }
+    }
+
+    /// Smallest RSA modulus accepted, in bits (Apple's Merchant Identity keys are 2048).
+    const MIN_RSA_BITS: usize = 2048;
+    /// Largest RSA modulus accepted, in bits (bounds the cost of one operation).
+    const MAX_RSA_BITS: usize = 4096;
+
+    /// An in-memory RSA key. `rsa::RsaPrivateKey` zeroizes itself on drop.
+    pub(super) struct RsaKey {
+        secret: rsa::RsaPrivateKey,
+        spki: Vec<u8>,
+    }
+
+    impl RsaKey {
+        pub(super) fn from_pkcs1_der(der: &[u8]) -> Result<Self, Error> {
+            use rsa::pkcs1::DecodeRsaPrivateKey;
+            use rsa::traits::PublicKeyParts;
+            let invalid = || Error::KeyImport(KeyImportError::InvalidKey);
+            let secret = rsa::RsaPrivateKey::from_pkcs1_der(der).map_err(|_| invalid())?;
+            let bits = secret.n().bit_width() as usize;
+            if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&bits) {
+                return Err(Error::KeyImport(KeyImportError::UnsupportedAlgorithm));
+            }
+            secret.validate().map_err(|_| invalid())?;
+            let spki = secret
+                .to_public_key()
+                .to_public_key_der()
+                .map_err(|_| invalid())?
+                .into_vec();
+            Ok(Self { secret, spki })
+        }
+    }
+
+    impl fmt::Debug for RsaKey {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("RsaKey").finish_non_exhaustive()
+        }
+    }
+
+    impl MerchantKey for RsaKey {
+        fn public_key_spki(&self) -> &[u8] {
+            &self.spki
+        }
+
+        fn sign(&self, rng: &mut dyn CryptoRng, message: &[u8]) -> Result<Vec<u8>, Error> {
+            use sha2::Digest;
+            let digest = sha2::Sha256::digest(message);
+            // The RNG blinds the private-key operation.
+            self.secret
+                .sign_with_rng(rng, rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &digest)
+                .map_err(|_| Error::InvalidParameter("message to sign"))
         }
     }
 
@@ -216,7 +294,8 @@ mod rustcrypto {
                     .map_err(|_| Error::SignatureInvalid)?;
                 let sig = p256::ecdsa::Signature::from_der(signature)
                     .map_err(|_| Error::SignatureInvalid)?;
-                key.verify(message, &sig).map_err(|_| Error::SignatureInvalid)
+                key.verify(message, &sig)
+                    .map_err(|_| Error::SignatureInvalid)
             }
             SignatureAlgorithm::EcdsaP384Sha256 | SignatureAlgorithm::EcdsaP384Sha384 => {
                 let key = p384::ecdsa::VerifyingKey::from_public_key_der(spki_der)
@@ -224,7 +303,8 @@ mod rustcrypto {
                 let sig = p384::ecdsa::Signature::from_der(signature)
                     .map_err(|_| Error::SignatureInvalid)?;
                 if algorithm == SignatureAlgorithm::EcdsaP384Sha384 {
-                    key.verify(message, &sig).map_err(|_| Error::SignatureInvalid)
+                    key.verify(message, &sig)
+                        .map_err(|_| Error::SignatureInvalid)
                 } else {
                     // A P-384 key with a SHA-256 digest only works through the prehash API.
                     key.verify_prehash(&sha2::Sha256::digest(message), &sig)

@@ -118,7 +118,11 @@ impl PaymentToken {
         let application_data = match header.get("applicationData") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if s.is_empty() => None,
-            Some(_) => Some(hex_field(header, "applicationData", "header.applicationData")?),
+            Some(_) => Some(hex_field(
+                header,
+                "applicationData",
+                "header.applicationData",
+            )?),
         };
         let (ephemeral_public_key, wrapped_key) = match version {
             Version::EcV1 => (
@@ -270,4 +274,3 @@ impl core::str::FromStr for PaymentToken {
         Self::from_json(s.as_bytes())
     }
 }
-
