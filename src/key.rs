@@ -498,4 +498,95 @@ mod tests {
             }
         );
     }
+
+    const ONBOARDING: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/test-vectors/onboarding");
+    const P256_HASH: &str = "pgGNY84sdjwZxs4rj6oKs5MuUqprt1TgcP+PJ/QaD0A=";
+    const RSA_HASH: &str = "AGb1GLrG54FBooP9835wH04styIDLaHzRHFVzWjwtSk=";
+
+    #[cfg(feature = "std")]
+    fn read(name: &str) -> Vec<u8> {
+        std::fs::read(format!("{ONBOARDING}/{name}")).unwrap()
+    }
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn every_unencrypted_format_imports() {
+        for (file, algorithm, hash) in [
+            ("p256.sec1.pem", KeyAlgorithm::P256, P256_HASH),
+            ("p256.pkcs8.pem", KeyAlgorithm::P256, P256_HASH),
+            ("p256.pkcs8.der", KeyAlgorithm::P256, P256_HASH),
+            ("rsa.pkcs1.pem", KeyAlgorithm::Rsa, RSA_HASH),
+            ("rsa.pkcs1.der", KeyAlgorithm::Rsa, RSA_HASH),
+            ("rsa.pkcs8.pem", KeyAlgorithm::Rsa, RSA_HASH),
+        ] {
+            let key = PrivateKey::from_pem_or_der(&read(file)).unwrap();
+            assert_eq!(key.algorithm(), algorithm, "{file}");
+            assert_eq!(key.public_key_hash().to_string(), hash, "{file}");
+            let again = PrivateKey::from_der(&key.to_pkcs8_der()).unwrap();
+            assert_eq!(again.public_key_hash(), key.public_key_hash(), "{file}");
+        }
+    }
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn encrypted_pkcs8() {
+        for (file, hash) in [
+            ("p256.encrypted.pem", P256_HASH),
+            ("rsa.encrypted.der", RSA_HASH),
+        ] {
+            let key = PrivateKey::decrypt_pem_or_der(&read(file), "test").unwrap();
+            assert_eq!(key.public_key_hash().to_string(), hash, "{file}");
+            for wrong in ["", "Test", "test "] {
+                assert_eq!(
+                    PrivateKey::decrypt_pem_or_der(&read(file), wrong).unwrap_err(),
+                    Error::KeyImport(KeyImportError::WrongPassword),
+                    "{file} {wrong:?}"
+                );
+            }
+            assert_eq!(
+                PrivateKey::from_pem_or_der(&read(file)).unwrap_err(),
+                Error::KeyImport(KeyImportError::WrongPassword),
+            );
+        }
+        // The password is unused for an unencrypted key.
+        assert!(PrivateKey::decrypt_pem_or_der(&read("p256.pkcs8.pem"), "x").is_ok());
+        // PBES1 (PBE-SHA1-3DES) is refused as unsupported, not as a wrong password.
+        assert_eq!(
+            PrivateKey::decrypt_pem_or_der(&read("p256.pbes1.pem"), "test").unwrap_err(),
+            Error::KeyImport(KeyImportError::UnsupportedEncryption)
+        );
+        let legacy = "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAAA\n-----END RSA PRIVATE KEY-----\n";
+        assert_eq!(
+            PrivateKey::decrypt_pem_or_der(legacy.as_bytes(), "test").unwrap_err(),
+            Error::KeyImport(KeyImportError::UnsupportedEncryption)
+        );
+    }
+
+    #[test]
+    fn unsupported_algorithms_are_named() {
+        // PKCS#8 Ed25519 key (RFC 8410 example).
+        let ed25519 = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEINTuctv5E1hK1bbY8fdp+K06/nwoy/HU++CXqI9EdVhC\n-----END PRIVATE KEY-----\n";
+        assert_eq!(
+            PrivateKey::from_pem(ed25519).unwrap_err(),
+            Error::KeyImport(KeyImportError::UnsupportedAlgorithm)
+        );
+        // A P-384 SEC1 key.
+        let p384 = "-----BEGIN EC PRIVATE KEY-----\nMIGkAgEBBDCkdRYTjFMwlRuzp8kS1Jzh6VbqqUtChMnd1JbzHdPy0XtQI43rfhJT\nGzhxhgq8VJ6gBwYFK4EEACKhZANiAARiIY0N9ZGxRD0SROFE4WOgWtvmh5C+DfP+\nNY4u8Rm/OwxPGeXw8mZsc4ZnqZf9IG9wYS7VzXg0vBsE/C8vSGwbmPi1x9Lt3JLn\nl9TImrE6hUHTFX6sX1CpcKtC2kj0Vzg=\n-----END EC PRIVATE KEY-----\n";
+        assert!(matches!(
+            PrivateKey::from_pem(p384),
+            Err(Error::KeyImport(_))
+        ));
+    }
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn rsa_debug_is_redacted() {
+        let key = PrivateKey::from_pem_or_der(&read("rsa.pkcs1.pem")).unwrap();
+        let debug = format!("{key:?}");
+        assert!(debug.contains(RSA_HASH), "{debug}");
+        let pem = String::from_utf8(read("rsa.pkcs1.pem")).unwrap();
+        let body_line = pem.lines().nth(3).unwrap();
+        assert!(!debug.contains(body_line), "{debug}");
+        assert!(debug.len() < 200, "{debug}");
+    }
 }

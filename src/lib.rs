@@ -64,6 +64,8 @@ mod merchant_cert;
 mod merchant_id;
 mod payment;
 mod pem;
+#[cfg(feature = "pkcs12")]
+mod pkcs12;
 pub mod provider;
 mod time;
 mod token;
@@ -74,8 +76,14 @@ pub use key::{KeyAlgorithm, MAX_KEY_INPUT_LEN, MerchantKey, PrivateKey, SharedSe
 pub use key_hash::PublicKeyHash;
 pub use keygen::RSA_KEY_BITS;
 pub use keyring::Keyring;
-pub use merchant_cert::{MAX_CERT_INPUT_LEN, MerchantCertificate, OID_MERCHANT_ID_HASH};
+pub use merchant_cert::{
+    CertificateKind, CertificateStatus, MAX_CERT_INPUT_LEN, MAX_CHAIN_LEN, MerchantCertificate,
+    OID_MERCHANT_ID_HASH, OID_MERCHANT_IDENTITY_MARKER, OID_USER_ID,
+};
 pub use merchant_id::MerchantIdHash;
 pub use payment::{AuthenticationResponse, CurrencyCode, ExpirationDate, Payment, PaymentDataType};
+#[cfg(feature = "pkcs12")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pkcs12")))]
+pub use pkcs12::{MAX_PKCS12_INPUT_LEN, Pkcs12};
 pub use time::UnixTime;
 pub use token::{MAX_TOKEN_LEN, PaymentToken, Version};
