@@ -62,6 +62,7 @@ mod keygen;
 mod keyring;
 mod merchant_cert;
 mod merchant_id;
+mod merchant_session;
 mod payment;
 mod pem;
 #[cfg(feature = "pkcs12")]
@@ -81,6 +82,10 @@ pub use merchant_cert::{
     OID_MERCHANT_ID_HASH, OID_MERCHANT_IDENTITY_MARKER, OID_USER_ID,
 };
 pub use merchant_id::MerchantIdHash;
+pub use merchant_session::{
+    APPLE_PAY_GATEWAY_HOSTS, Initiative, MAX_DISPLAY_NAME_LEN, MAX_MERCHANT_SESSION_LEN,
+    MAX_VALIDATION_URL_LEN, MerchantSession, MerchantSessionRequest, ValidationUrl,
+};
 pub use payment::{AuthenticationResponse, CurrencyCode, ExpirationDate, Payment, PaymentDataType};
 #[cfg(feature = "pkcs12")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pkcs12")))]
