@@ -205,6 +205,7 @@ impl PaymentToken {
 
     /// The parts whose concatenation the CMS signature covers, in order:
     /// ephemeral public key or wrapped key, data, transaction id, application data.
+    #[allow(dead_code, reason = "used by signature verification")]
     pub(crate) fn signed_content(&self) -> [&[u8]; 4] {
         let key = self
             .ephemeral_public_key
