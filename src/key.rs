@@ -114,7 +114,12 @@ impl PrivateKey {
             });
         }
         let block = pem::blocks(text)
-            .find(|b| matches!(b.label, "EC PRIVATE KEY" | "PRIVATE KEY" | "RSA PRIVATE KEY"))
+            .find(|b| {
+                matches!(
+                    b.label,
+                    "EC PRIVATE KEY" | "PRIVATE KEY" | "RSA PRIVATE KEY"
+                )
+            })
             .ok_or(Error::KeyImport(KeyImportError::UnrecognizedFormat))?;
         let der = block
             .decode()

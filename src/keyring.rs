@@ -119,7 +119,9 @@ impl Keyring {
     /// Whether a key with this public key hash is loaded.
     #[must_use]
     pub fn contains(&self, public_key_hash: &PublicKeyHash) -> bool {
-        self.entries.iter().any(|e| e.public_key_hash == *public_key_hash)
+        self.entries
+            .iter()
+            .any(|e| e.public_key_hash == *public_key_hash)
     }
 
     /// Decrypts a token that has *not* been verified. Reachable from outside only through

@@ -44,7 +44,10 @@
     rust_2018_idioms,
     unused_qualifications
 )]
-#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing))]
+#![cfg_attr(
+    test,
+    allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
 
 extern crate alloc;
 
@@ -72,3 +75,8 @@ pub use merchant_id::MerchantIdHash;
 pub use payment::{AuthenticationResponse, CurrencyCode, ExpirationDate, Payment, PaymentDataType};
 pub use time::UnixTime;
 pub use token::{MAX_TOKEN_LEN, PaymentToken, Version};
+
+/// The README's code samples, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

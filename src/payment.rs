@@ -29,17 +29,14 @@ impl ExpirationDate {
         if !digits.iter().all(u8::is_ascii_digit) {
             return Err(Error::Malformed(WHAT));
         }
-        let pair = |i: usize| (digits[i] - b'0') * 10 + (digits[i + 1] - b'0');
-        let (year, month, day) = (2000 + u16::from(pair(0)), pair(2), pair(4));
-        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-        let days_in_month = match month {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if leap => 29,
-            2 => 28,
-            _ => return Err(Error::Malformed(WHAT)),
-        };
-        if day == 0 || day > days_in_month {
+        let [y1, y2, m1, m2, d1, d2] = digits.map(|d| d - b'0');
+        let year = 2000 + u16::from(y1 * 10 + y2);
+        let (month, day) = (m1 * 10 + m2, d1 * 10 + d2);
+        if !(1..=12).contains(&month) {
+            return Err(Error::Malformed(WHAT));
+        }
+        let days_in_month = crate::time::days_in_month(u64::from(year), u64::from(month));
+        if day == 0 || u64::from(day) > days_in_month {
             return Err(Error::Malformed(WHAT));
         }
         Ok(Self { year, month, day })
@@ -383,7 +380,9 @@ impl Payment {
     /// `paymentData.onlinePaymentCryptogram` (always present for `3DSecure`).
     #[must_use]
     pub fn online_payment_cryptogram(&self) -> Option<&str> {
-        self.online_payment_cryptogram.as_deref().map(String::as_str)
+        self.online_payment_cryptogram
+            .as_deref()
+            .map(String::as_str)
     }
 
     /// `paymentData.eciIndicator`, if present (not all networks send one).
@@ -463,7 +462,10 @@ mod tests {
         assert_eq!(p.transaction_amount(), 1000);
         assert_eq!(p.cardholder_name(), Some("Jane Appleseed"));
         assert_eq!(p.payment_data_type(), PaymentDataType::ThreeDSecure);
-        assert_eq!(p.online_payment_cryptogram(), Some("+2BjN3ikUupJspp+zvgtGDcKkPw="));
+        assert_eq!(
+            p.online_payment_cryptogram(),
+            Some("+2BjN3ikUupJspp+zvgtGDcKkPw=")
+        );
         assert_eq!(p.eci_indicator(), Some("7"));
         assert_eq!(p.plaintext(), PLAINTEXT.as_bytes());
     }
@@ -481,7 +483,10 @@ mod tests {
     #[test]
     fn escaped_slashes_are_unescaped() {
         let escaped = PLAINTEXT.replace("+2BjN3ikUupJspp+zvgtGDcKkPw=", r"a\/b");
-        assert_eq!(parse(&escaped).unwrap().online_payment_cryptogram(), Some("a/b"));
+        assert_eq!(
+            parse(&escaped).unwrap().online_payment_cryptogram(),
+            Some("a/b")
+        );
     }
 
     #[test]
@@ -493,7 +498,10 @@ mod tests {
         assert_eq!(p.encrypted_pin_data(), Some("AB"));
         assert_eq!(p.merchant_token_identifier(), Some("DNITHE1"));
         assert!(p.merchant_token_metadata().is_some());
-        assert_eq!(p.authentication_responses()[0].transaction_amount(), Some(5));
+        assert_eq!(
+            p.authentication_responses()[0].transaction_amount(),
+            Some(5)
+        );
     }
 
     #[test]
@@ -503,16 +511,26 @@ mod tests {
             ("\"300630\"", "\"300631\"", "applicationExpirationDate"),
             ("\"840\"", "\"84\"", "currencyCode"),
             ("\"3DSecure\"", "\"Card\"", "paymentDataType"),
-            ("\"5555555555554444\"", "\"5555-5555\"", "applicationPrimaryAccountNumber"),
+            (
+                "\"5555555555554444\"",
+                "\"5555-5555\"",
+                "applicationPrimaryAccountNumber",
+            ),
         ];
         for (from, to, what) in cases {
             let text = PLAINTEXT.replacen(from, to, 1);
             assert_eq!(parse(&text).unwrap_err(), Error::Malformed(what), "{to}");
         }
         let no_amount = PLAINTEXT.replace("\"transactionAmount\":1000,", "");
-        assert_eq!(parse(&no_amount).unwrap_err(), Error::Malformed("transactionAmount"));
+        assert_eq!(
+            parse(&no_amount).unwrap_err(),
+            Error::Malformed("transactionAmount")
+        );
         let float_amount = PLAINTEXT.replace("1000", "10.5");
-        assert_eq!(parse(&float_amount).unwrap_err(), Error::Malformed("payment data"));
+        assert_eq!(
+            parse(&float_amount).unwrap_err(),
+            Error::Malformed("payment data")
+        );
         assert_eq!(parse("[]").unwrap_err(), Error::Malformed("payment data"));
         assert!(ExpirationDate::parse_yymmdd("270229").is_err());
         assert!(ExpirationDate::parse_yymmdd("280229").is_ok());

@@ -75,13 +75,19 @@ mod tests {
         let labels: Vec<&str> = blocks(text).map(|b| b.label).collect();
         assert_eq!(labels, ["EC PARAMETERS", "EC PRIVATE KEY"]);
         let params = blocks(text).next().unwrap().decode().unwrap();
-        assert_eq!(&params[..], &[0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07]);
+        assert_eq!(
+            &params[..],
+            &[0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07]
+        );
     }
 
     #[test]
     fn truncated_and_mismatched_blocks_yield_nothing() {
         assert_eq!(blocks("-----BEGIN X-----\nAAAA\n").count(), 0);
-        assert_eq!(blocks("-----BEGIN X-----\nAAAA\n-----END Y-----\n").count(), 0);
+        assert_eq!(
+            blocks("-----BEGIN X-----\nAAAA\n-----END Y-----\n").count(),
+            0
+        );
         assert_eq!(blocks("-----BEGIN ").count(), 0);
         assert_eq!(blocks("").count(), 0);
     }

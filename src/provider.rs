@@ -110,8 +110,8 @@ impl Provider for RustCrypto {
                 .checked_sub(GCM_TAG_LEN)
                 .ok_or(Error::DecryptionFailed)?;
             let (ciphertext, tag) = ciphertext_and_tag.split_at(split);
-            let tag = aes_gcm::Tag::<C::TagSize>::try_from(tag)
-                .map_err(|_| Error::DecryptionFailed)?;
+            let tag =
+                aes_gcm::Tag::<C::TagSize>::try_from(tag).map_err(|_| Error::DecryptionFailed)?;
             let nonce = aes_gcm::Nonce::<U16>::from(APPLE_GCM_IV);
             let mut buffer = Zeroizing::new(ciphertext.to_vec());
             cipher
@@ -196,7 +196,8 @@ mod rustcrypto {
         fn ecdh_p256(&self, ephemeral_spki: &[u8]) -> Result<SharedSecret, Error> {
             let peer = p256::PublicKey::from_public_key_der(ephemeral_spki)
                 .map_err(|_| Error::Malformed("header.ephemeralPublicKey"))?;
-            let shared = p256::ecdh::diffie_hellman(self.secret.to_nonzero_scalar(), peer.as_affine());
+            let shared =
+                p256::ecdh::diffie_hellman(self.secret.to_nonzero_scalar(), peer.as_affine());
             let mut z = Zeroizing::new([0u8; 32]);
             z.copy_from_slice(shared.raw_secret_bytes());
             Ok(SharedSecret::new(z))
@@ -216,7 +217,8 @@ mod rustcrypto {
                     .map_err(|_| Error::SignatureInvalid)?;
                 let sig = p256::ecdsa::Signature::from_der(signature)
                     .map_err(|_| Error::SignatureInvalid)?;
-                key.verify(message, &sig).map_err(|_| Error::SignatureInvalid)
+                key.verify(message, &sig)
+                    .map_err(|_| Error::SignatureInvalid)
             }
             SignatureAlgorithm::EcdsaP384Sha256 | SignatureAlgorithm::EcdsaP384Sha384 => {
                 let key = p384::ecdsa::VerifyingKey::from_public_key_der(spki_der)
@@ -224,7 +226,8 @@ mod rustcrypto {
                 let sig = p384::ecdsa::Signature::from_der(signature)
                     .map_err(|_| Error::SignatureInvalid)?;
                 if algorithm == SignatureAlgorithm::EcdsaP384Sha384 {
-                    key.verify(message, &sig).map_err(|_| Error::SignatureInvalid)
+                    key.verify(message, &sig)
+                        .map_err(|_| Error::SignatureInvalid)
                 } else {
                     // A P-384 key with a SHA-256 digest only works through the prehash API.
                     key.verify_prehash(&sha2::Sha256::digest(message), &sig)

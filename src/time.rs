@@ -82,7 +82,8 @@ impl UnixTime {
                 if oh > 23 || om > 59 {
                     return Err(Error::Malformed(WHAT));
                 }
-                let secs = i64::try_from(oh * 3600 + om * 60).map_err(|_| Error::Malformed(WHAT))?;
+                let secs =
+                    i64::try_from(oh * 3600 + om * 60).map_err(|_| Error::Malformed(WHAT))?;
                 if *sign == b'+' { secs } else { -secs }
             }
             _ => return Err(Error::Malformed(WHAT)),
@@ -94,7 +95,9 @@ impl UnixTime {
         let local = Self::from_civil(year, month, day, hour, minute, second)
             .ok_or(Error::Malformed(WHAT))?;
         let utc = i64::try_from(local.0).map_err(|_| Error::Malformed(WHAT))? - offset;
-        u64::try_from(utc).map(Self).map_err(|_| Error::Malformed(WHAT))
+        u64::try_from(utc)
+            .map(Self)
+            .map_err(|_| Error::Malformed(WHAT))
     }
 
     /// Builds a time from a UTC civil date and time of day; `None` if the date does not
@@ -149,10 +152,12 @@ impl fmt::Display for UnixTime {
 }
 
 fn is_leap(year: u64) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+    year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400))
 }
 
-fn days_in_month(year: u64, month: u64) -> u64 {
+/// Days in `month` (1–12) of `year`; 31 for an out-of-range month, which callers reject
+/// before asking.
+pub(crate) fn days_in_month(year: u64, month: u64) -> u64 {
     match month {
         2 if is_leap(year) => 29,
         2 => 28,
@@ -196,9 +201,16 @@ mod tests {
         let t = UnixTime::parse_rfc3339("2021-09-01T19:03:06Z").unwrap();
         assert_eq!(t.as_secs(), 1_630_522_986);
         assert_eq!(t.to_string(), "2021-09-01T19:03:06Z");
-        assert_eq!(UnixTime::parse_rfc3339("1970-01-01T00:00:00Z").unwrap().as_secs(), 0);
         assert_eq!(
-            UnixTime::parse_rfc3339("2000-02-29T12:00:00.123+02:00").unwrap().to_string(),
+            UnixTime::parse_rfc3339("1970-01-01T00:00:00Z")
+                .unwrap()
+                .as_secs(),
+            0
+        );
+        assert_eq!(
+            UnixTime::parse_rfc3339("2000-02-29T12:00:00.123+02:00")
+                .unwrap()
+                .to_string(),
             "2000-02-29T10:00:00Z"
         );
     }

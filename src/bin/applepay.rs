@@ -15,7 +15,11 @@ use clap::{Args, Parser, Subcommand};
 const MAX_FILE_LEN: u64 = 1024 * 1024;
 
 #[derive(Parser)]
-#[command(name = "applepay", version, about = "Apple Pay merchant-side cryptography")]
+#[command(
+    name = "applepay",
+    version,
+    about = "Apple Pay merchant-side cryptography"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -105,13 +109,20 @@ fn load_keyring(
 ) -> Result<Keyring, Failure> {
     let mut certs = Vec::with_capacity(cert_paths.len());
     for path in cert_paths {
-        certs.push((path, MerchantCertificate::from_pem_or_der(&read_file(path)?)?, false));
+        certs.push((
+            path,
+            MerchantCertificate::from_pem_or_der(&read_file(path)?)?,
+            false,
+        ));
     }
     let mut keyring = Keyring::new();
     for path in key_paths {
         let key = PrivateKey::from_pem_or_der(&read_file(path)?)?;
         let hash = key.public_key_hash();
-        match certs.iter_mut().find(|(_, cert, _)| cert.public_key_hash() == hash) {
+        match certs
+            .iter_mut()
+            .find(|(_, cert, _)| cert.public_key_hash() == hash)
+        {
             Some((_, cert, used)) => {
                 *used = true;
                 keyring.add_with_certificate(key, cert)?;
@@ -158,9 +169,14 @@ fn read_file(path: &Path) -> Result<Vec<u8>, Failure> {
     let cannot = |e: std::io::Error| Failure::Usage(format!("cannot read {}: {e}", path.display()));
     let file = std::fs::File::open(path).map_err(cannot)?;
     let mut buf = Vec::new();
-    file.take(MAX_FILE_LEN + 1).read_to_end(&mut buf).map_err(cannot)?;
+    file.take(MAX_FILE_LEN + 1)
+        .read_to_end(&mut buf)
+        .map_err(cannot)?;
     if buf.len() as u64 > MAX_FILE_LEN {
-        return Err(Failure::Usage(format!("{} is larger than 1 MiB", path.display())));
+        return Err(Failure::Usage(format!(
+            "{} is larger than 1 MiB",
+            path.display()
+        )));
     }
     Ok(buf)
 }
