@@ -92,3 +92,8 @@ pub use payment::{AuthenticationResponse, CurrencyCode, ExpirationDate, Payment,
 pub use pkcs12::{MAX_PKCS12_INPUT_LEN, Pkcs12};
 pub use time::UnixTime;
 pub use token::{MAX_TOKEN_LEN, PaymentToken, Version};
+
+/// The README's code samples, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -384,7 +384,9 @@ mod tests {
                 "https://apple-pay-gateway.apple.com/?a=b",
             ),
         ] {
-            let checked = ValidationUrl::parse(url).unwrap_or_else(|e| panic!("{url}: {e}"));
+            let checked = ValidationUrl::parse(url);
+            assert!(checked.is_ok(), "{url}: {checked:?}");
+            let checked = checked.unwrap();
             assert_eq!(checked.as_str(), normalized);
             assert!(
                 APPLE_PAY_GATEWAY_HOSTS.contains(&checked.host())

@@ -29,17 +29,14 @@ impl ExpirationDate {
         if !digits.iter().all(u8::is_ascii_digit) {
             return Err(Error::Malformed(WHAT));
         }
-        let pair = |i: usize| (digits[i] - b'0') * 10 + (digits[i + 1] - b'0');
-        let (year, month, day) = (2000 + u16::from(pair(0)), pair(2), pair(4));
-        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-        let days_in_month = match month {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if leap => 29,
-            2 => 28,
-            _ => return Err(Error::Malformed(WHAT)),
-        };
-        if day == 0 || day > days_in_month {
+        let [y1, y2, m1, m2, d1, d2] = digits.map(|d| d - b'0');
+        let year = 2000 + u16::from(y1 * 10 + y2);
+        let (month, day) = (m1 * 10 + m2, d1 * 10 + d2);
+        if !(1..=12).contains(&month) {
+            return Err(Error::Malformed(WHAT));
+        }
+        let days_in_month = crate::time::days_in_month(u64::from(year), u64::from(month));
+        if day == 0 || u64::from(day) > days_in_month {
             return Err(Error::Malformed(WHAT));
         }
         Ok(Self { year, month, day })

@@ -152,10 +152,12 @@ impl fmt::Display for UnixTime {
 }
 
 fn is_leap(year: u64) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+    year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400))
 }
 
-fn days_in_month(year: u64, month: u64) -> u64 {
+/// Days in `month` (1–12) of `year`; 31 for an out-of-range month, which callers reject
+/// before asking.
+pub(crate) fn days_in_month(year: u64, month: u64) -> u64 {
     match month {
         2 if is_leap(year) => 29,
         2 => 28,

@@ -1,0 +1,189 @@
+//! `applepay`: the command-line face of `applepay-crypto`.
+//!
+//! A thin shell: argument parsing, file reading, and mapping errors to the stable kinds
+//! scripts rely on. Exit codes: 0 success, 1 a token/key error (`error: <kind>: <message>`
+//! as the first line of stderr), 2 a usage or file error.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use applepay_crypto::{Error, Keyring, MerchantCertificate, PaymentToken, PrivateKey, dangerous};
+use clap::{Args, Parser, Subcommand};
+
+/// Largest file the CLI reads (tokens, keys and certificates are all far smaller).
+const MAX_FILE_LEN: u64 = 1024 * 1024;
+
+#[derive(Parser)]
+#[command(
+    name = "applepay",
+    version,
+    about = "Apple Pay merchant-side cryptography"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Decrypt a payment token and print its plaintext JSON.
+    Decrypt(DecryptArgs),
+}
+
+#[derive(Args)]
+struct DecryptArgs {
+    /// The token (JSON or base64, any shape); `-` reads stdin.
+    #[arg(long, value_name = "FILE")]
+    token: PathBuf,
+    /// A merchant private key (PEM or DER, SEC1 or PKCS#8); repeatable.
+    #[arg(long = "key", value_name = "FILE", required = true)]
+    keys: Vec<PathBuf>,
+    /// A Payment Processing certificate, paired with its key by public key; repeatable.
+    #[arg(long = "cert", value_name = "FILE")]
+    certs: Vec<PathBuf>,
+    /// Merchant identifier for keys given without a certificate.
+    #[arg(long, value_name = "ID")]
+    merchant_id: Option<String>,
+    /// DANGEROUS: decrypt without verifying the token's signature.
+    #[arg(long)]
+    skip_verify: bool,
+}
+
+/// What went wrong, and how the process should exit.
+enum Failure {
+    /// A token, key or certificate error: exit 1 with its kind.
+    Crypto(Error),
+    /// A usage or file error: exit 2.
+    Usage(String),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Self::Crypto(e)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut warnings = Vec::new();
+    let result = match cli.command {
+        Command::Decrypt(args) => decrypt(&args, &mut warnings),
+    };
+    let code = match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Crypto(e)) => {
+            eprintln!("error: {}: {e}", e.kind());
+            ExitCode::from(1)
+        }
+        Err(Failure::Usage(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    };
+    for warning in warnings {
+        eprintln!("warning: {warning}");
+    }
+    code
+}
+
+fn decrypt(args: &DecryptArgs, warnings: &mut Vec<String>) -> Result<(), Failure> {
+    if !args.skip_verify {
+        return Err(Failure::Usage(
+            "signature verification is not available in this build; pass --skip-verify to decrypt unverified tokens".into(),
+        ));
+    }
+    let keyring = load_keyring(&args.keys, &args.certs, args.merchant_id.as_deref())?;
+    let token = PaymentToken::from_json(&read_input(&args.token)?)?;
+    warnings.push("the token's signature was not verified (--skip-verify)".into());
+    let payment = dangerous::decrypt_unverified(&keyring, &token)?;
+    write_stdout(payment.plaintext())
+}
+
+/// Builds the keyring: each key is paired with the certificate that certifies it, or with
+/// `--merchant-id`; every certificate must belong to some key.
+fn load_keyring(
+    key_paths: &[PathBuf],
+    cert_paths: &[PathBuf],
+    merchant_id: Option<&str>,
+) -> Result<Keyring, Failure> {
+    let mut certs = Vec::with_capacity(cert_paths.len());
+    for path in cert_paths {
+        certs.push((
+            path,
+            MerchantCertificate::from_pem_or_der(&read_file(path)?)?,
+            false,
+        ));
+    }
+    let mut keyring = Keyring::new();
+    for path in key_paths {
+        let key = PrivateKey::from_pem_or_der(&read_file(path)?)?;
+        let hash = key.public_key_hash();
+        match certs
+            .iter_mut()
+            .find(|(_, cert, _)| cert.public_key_hash() == hash)
+        {
+            Some((_, cert, used)) => {
+                *used = true;
+                keyring.add_with_certificate(key, cert)?;
+            }
+            None => match merchant_id {
+                Some(id) => {
+                    keyring.add_with_merchant_id(key, id);
+                }
+                None => {
+                    return Err(Failure::Usage(format!(
+                        "key {} has neither a matching --cert nor --merchant-id",
+                        path.display()
+                    )));
+                }
+            },
+        }
+    }
+    if let Some((path, _, _)) = certs.iter().find(|(_, _, used)| !used) {
+        return Err(Failure::Usage(format!(
+            "certificate {} matches no --key",
+            path.display()
+        )));
+    }
+    Ok(keyring)
+}
+
+/// Reads a file, or stdin for `-`, refusing anything over [`MAX_FILE_LEN`].
+fn read_input(path: &Path) -> Result<Vec<u8>, Failure> {
+    if path == Path::new("-") {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .take(MAX_FILE_LEN + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| Failure::Usage(format!("cannot read stdin: {e}")))?;
+        if buf.len() as u64 > MAX_FILE_LEN {
+            return Err(Failure::Usage("stdin is larger than 1 MiB".into()));
+        }
+        return Ok(buf);
+    }
+    read_file(path)
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, Failure> {
+    let cannot = |e: std::io::Error| Failure::Usage(format!("cannot read {}: {e}", path.display()));
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut buf = Vec::new();
+    file.take(MAX_FILE_LEN + 1)
+        .read_to_end(&mut buf)
+        .map_err(cannot)?;
+    if buf.len() as u64 > MAX_FILE_LEN {
+        return Err(Failure::Usage(format!(
+            "{} is larger than 1 MiB",
+            path.display()
+        )));
+    }
+    Ok(buf)
+}
+
+fn write_stdout(bytes: &[u8]) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure::Usage(format!("cannot write stdout: {e}")))
+}

@@ -1,0 +1,168 @@
+//! The `applepay` binary: every vector through `applepay decrypt`, plus the usage errors
+//! scripts rely on.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use common::{Expected, Vector};
+
+fn applepay() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_applepay"))
+}
+
+fn decrypt_args(vector: &Vector) -> Vec<String> {
+    let mut args = vec![
+        "decrypt".to_owned(),
+        "--token".to_owned(),
+        vector.token.display().to_string(),
+        "--key".to_owned(),
+        vector.key.display().to_string(),
+    ];
+    if let Some(cert) = &vector.cert {
+        args.extend(["--cert".to_owned(), cert.display().to_string()]);
+    }
+    if let Some(id) = &vector.merchant_id {
+        args.extend(["--merchant-id".to_owned(), id.clone()]);
+    }
+    args.push("--skip-verify".to_owned());
+    args
+}
+
+fn first_stderr_line(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn every_vector_through_the_cli() {
+    for vector in common::all() {
+        let output = applepay().args(decrypt_args(&vector)).output().unwrap();
+        match &vector.expected {
+            Expected::Plaintext(want) => {
+                assert_eq!(output.status.code(), Some(0), "{}: {output:?}", vector.name);
+                assert_eq!(&output.stdout, want, "{}", vector.name);
+            }
+            Expected::Error(kind) => {
+                assert_eq!(output.status.code(), Some(1), "{}: {output:?}", vector.name);
+                assert!(output.stdout.is_empty(), "{}", vector.name);
+                let line = first_stderr_line(&output);
+                assert!(
+                    line.starts_with(&format!("error: {kind}: ")),
+                    "{}: {line}",
+                    vector.name
+                );
+            }
+        }
+    }
+}
+
+fn vector(name: &str) -> Vector {
+    common::all().into_iter().find(|v| v.name == name).unwrap()
+}
+
+#[test]
+fn token_from_stdin() {
+    let v = vector("gala-current");
+    let mut args = decrypt_args(&v);
+    args[2] = "-".to_owned();
+    let mut child = applepay()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&std::fs::read(&v.token).unwrap())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let Expected::Plaintext(want) = v.expected else {
+        panic!()
+    };
+    assert_eq!(output.stdout, want);
+}
+
+#[test]
+fn key_without_certificate_or_merchant_id_is_a_usage_error() {
+    let v = vector("gala-current");
+    let output = applepay()
+        .args(["decrypt", "--token"])
+        .arg(&v.token)
+        .arg("--key")
+        .arg(&v.key)
+        .arg("--skip-verify")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+}
+
+#[test]
+fn certificate_matching_no_key_is_a_usage_error() {
+    let v = vector("gala-current");
+    let other = vector("gala-2015");
+    let output = applepay()
+        .args(["decrypt", "--token"])
+        .arg(&v.token)
+        .arg("--key")
+        .arg(&v.key)
+        .arg("--cert")
+        .arg(v.cert.as_ref().unwrap())
+        .arg("--cert")
+        .arg(other.cert.as_ref().unwrap())
+        .arg("--skip-verify")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+}
+
+#[test]
+fn several_keys_pick_the_right_one() {
+    let v = vector("gala-current");
+    let other = vector("gala-2015");
+    let output = applepay()
+        .args(["decrypt", "--token"])
+        .arg(&v.token)
+        .args([
+            "--key".as_ref(),
+            other.key.as_os_str(),
+            "--key".as_ref(),
+            v.key.as_os_str(),
+        ])
+        .args(["--cert".as_ref(), other.cert.as_ref().unwrap().as_os_str()])
+        .args(["--cert".as_ref(), v.cert.as_ref().unwrap().as_os_str()])
+        .arg("--skip-verify")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+}
+
+#[test]
+fn unreadable_files_are_usage_errors_and_bad_keys_are_key_import() {
+    let v = vector("gala-current");
+    let missing = applepay()
+        .args(["decrypt", "--token", "/nonexistent/token.json", "--key"])
+        .arg(&v.key)
+        .args(["--merchant-id", "m", "--skip-verify"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2), "{missing:?}");
+    let bad_key = applepay()
+        .args(["decrypt", "--token"])
+        .arg(&v.token)
+        .arg("--key")
+        .arg(&v.token)
+        .args(["--merchant-id", "m", "--skip-verify"])
+        .output()
+        .unwrap();
+    assert_eq!(bad_key.status.code(), Some(1), "{bad_key:?}");
+    assert!(first_stderr_line(&bad_key).starts_with("error: key_import: "));
+}

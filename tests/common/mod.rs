@@ -1,0 +1,103 @@
+//! Reading the vector folders of `test-vectors/` (format: `test-vectors/README.md`).
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// How a vector is to be verified before decryption.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VerifyMode {
+    /// Decrypt without verification (`dangerous`, `--skip-verify`).
+    Skip,
+    /// Verify as of the token's own signing time.
+    SigningTime,
+    /// Verify at this RFC 3339 time.
+    At(String),
+}
+
+/// What a vector must produce.
+#[derive(Clone, Debug)]
+pub enum Expected {
+    /// This exact plaintext.
+    Plaintext(Vec<u8>),
+    /// An error of this kind (`Error::kind`).
+    Error(String),
+}
+
+/// One folder of `test-vectors/`.
+#[derive(Clone, Debug)]
+pub struct Vector {
+    pub name: String,
+    pub dir: PathBuf,
+    pub token: PathBuf,
+    pub key: PathBuf,
+    pub cert: Option<PathBuf>,
+    pub merchant_id: Option<String>,
+    pub root: Option<PathBuf>,
+    pub expected: Expected,
+    pub verify: VerifyMode,
+    pub max_age: u64,
+}
+
+pub fn vectors_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("test-vectors")
+}
+
+/// Every vector folder (a folder with a `token.json`), sorted by name.
+pub fn all() -> Vec<Vector> {
+    let mut dirs: Vec<PathBuf> = fs::read_dir(vectors_dir())
+        .expect("test-vectors/ is readable")
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| p.join("token.json").is_file())
+        .collect();
+    dirs.sort();
+    dirs.iter().map(|d| load(d)).collect()
+}
+
+fn load(dir: &Path) -> Vector {
+    let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+    let existing = |file: &str| Some(dir.join(file)).filter(|p| p.is_file());
+    let case = existing("case.txt")
+        .map(|p| parse_case(&fs::read_to_string(p).unwrap()))
+        .unwrap_or_default();
+    let expected = match (case.get("Error"), existing("expected.json")) {
+        (Some(kind), None) => Expected::Error(kind.clone()),
+        (None, Some(path)) => Expected::Plaintext(fs::read(path).unwrap()),
+        _ => panic!("{name}: needs exactly one of expected.json and an `Error =` line"),
+    };
+    let verify = match case.get("Verify").map(String::as_str) {
+        None | Some("signing-time") => VerifyMode::SigningTime,
+        Some("skip") => VerifyMode::Skip,
+        Some(at) => VerifyMode::At(at.to_owned()),
+    };
+    Vector {
+        token: dir.join("token.json"),
+        key: existing("merchant_key.pem")
+            .or_else(|| existing("merchant_key.der"))
+            .unwrap_or_else(|| panic!("{name}: no merchant_key.pem or merchant_key.der")),
+        cert: existing("merchant_cert.pem"),
+        merchant_id: existing("merchant_id.txt").map(|p| fs::read_to_string(p).unwrap()),
+        root: existing("test_root.pem"),
+        expected,
+        verify,
+        max_age: case.get("MaxAge").map_or(300, |s| s.parse().unwrap()),
+        name,
+        dir: dir.to_owned(),
+    }
+}
+
+/// Ring-style `Key = Value` lines; `#` starts a comment line.
+fn parse_case(text: &str) -> BTreeMap<String, String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let (k, v) = l
+                .split_once('=')
+                .unwrap_or_else(|| panic!("bad case line {l:?}"));
+            (k.trim().to_owned(), v.trim().to_owned())
+        })
+        .collect()
+}
