@@ -8,7 +8,10 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use applepay_crypto::{Error, Keyring, MerchantCertificate, PaymentToken, PrivateKey, dangerous};
+use applepay_crypto::{
+    Csr, CsrSubject, Error, KeyAlgorithm, Keyring, MerchantCertificate, PaymentToken, PrivateKey,
+    PublicKeyHash, UnixTime, ValidationUrl, dangerous,
+};
 use clap::{Args, Parser, Subcommand};
 
 /// Largest file the CLI reads (tokens, keys and certificates are all far smaller).
@@ -29,6 +32,84 @@ struct Cli {
 enum Command {
     /// Decrypt a payment token and print its plaintext JSON.
     Decrypt(DecryptArgs),
+    /// Generate a merchant private key (P-256, or RSA-2048 with --rsa) as PKCS#8 PEM.
+    Keygen(KeygenArgs),
+    /// Make a certificate signing request (PEM) for a key, to upload to Apple.
+    Csr(CsrArgs),
+    /// Print the public key hash (base64) of a key, public key, CSR or certificate.
+    Hash(HashArgs),
+    /// Describe a merchant certificate as one JSON object.
+    Cert(CertArgs),
+    /// Check a merchant validation URL against Apple's gateway hosts.
+    ValidationUrl(ValidationUrlArgs),
+}
+
+#[derive(Args)]
+struct KeygenArgs {
+    /// Generate an RSA-2048 key (Merchant Identity) instead of P-256 (Payment Processing).
+    #[arg(long)]
+    rsa: bool,
+    /// Write the key to this new file (mode 0600; an existing file is never overwritten)
+    /// instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct CsrArgs {
+    /// The private key (PEM or DER, any supported format).
+    #[arg(long, value_name = "FILE")]
+    key: PathBuf,
+    /// Subject common name (default: names the certificate the key is for).
+    #[arg(long, value_name = "NAME")]
+    cn: Option<String>,
+    /// Subject organization.
+    #[arg(long, value_name = "NAME")]
+    org: Option<String>,
+    /// Subject country, two letters.
+    #[arg(long, value_name = "CC")]
+    country: Option<String>,
+    /// Subject e-mail address.
+    #[arg(long, value_name = "ADDRESS")]
+    email: Option<String>,
+}
+
+#[derive(Args)]
+struct HashArgs {
+    /// Private key, public key, CSR or certificate, PEM or DER.
+    file: PathBuf,
+}
+
+#[derive(Args)]
+struct CertArgs {
+    /// The certificate (PEM, possibly a chain whose first block is described, or DER).
+    file: PathBuf,
+    /// Report the status at this time (RFC 3339) instead of now.
+    #[arg(long, value_name = "RFC3339")]
+    at: Option<String>,
+    /// A key (or public key or CSR) to match against the certificate; repeatable.
+    #[arg(long = "key", value_name = "FILE")]
+    keys: Vec<PathBuf>,
+}
+
+#[derive(Args)]
+struct ValidationUrlArgs {
+    /// The validationURL the browser sent.
+    url: String,
+}
+
+/// The `cert` command's output, fields in the documented order.
+#[derive(serde::Serialize)]
+struct CertReport {
+    kind: &'static str,
+    merchant_id: Option<String>,
+    merchant_id_hash: Option<String>,
+    subject: String,
+    not_before: String,
+    not_after: String,
+    status: &'static str,
+    public_key_hash: String,
+    matching_key: Option<String>,
 }
 
 #[derive(Args)]
@@ -69,9 +150,18 @@ fn main() -> ExitCode {
     let mut warnings = Vec::new();
     let result = match cli.command {
         Command::Decrypt(args) => decrypt(&args, &mut warnings),
+        Command::Keygen(args) => keygen(&args),
+        Command::Csr(args) => csr(&args),
+        Command::Hash(args) => hash(&args),
+        Command::Cert(args) => cert(&args),
+        Command::ValidationUrl(args) => validation_url(&args),
     };
     let code = match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Crypto(Error::UntrustedValidationUrl(why))) => {
+            eprintln!("error: untrusted_validation_url: {why}");
+            ExitCode::from(1)
+        }
         Err(Failure::Crypto(e)) => {
             eprintln!("error: {}: {e}", e.kind());
             ExitCode::from(1)
@@ -98,6 +188,100 @@ fn decrypt(args: &DecryptArgs, warnings: &mut Vec<String>) -> Result<(), Failure
     warnings.push("the token's signature was not verified (--skip-verify)".into());
     let payment = dangerous::decrypt_unverified(&keyring, &token)?;
     write_stdout(payment.plaintext())
+}
+
+/// The operating system's RNG, as the library's key generation and CSR signing take it.
+fn os_rng() -> rand_core::UnwrapErr<getrandom::SysRng> {
+    rand_core::UnwrapErr(getrandom::SysRng)
+}
+
+fn keygen(args: &KeygenArgs) -> Result<(), Failure> {
+    let mut rng = os_rng();
+    let key = if args.rsa {
+        PrivateKey::generate_rsa2048(&mut rng)?
+    } else {
+        PrivateKey::generate_p256(&mut rng)?
+    };
+    let pem = key.to_pkcs8_pem()?;
+    match &args.out {
+        None => write_stdout(pem.as_bytes()),
+        Some(path) => write_secret_file(path, pem.as_bytes()),
+    }
+}
+
+/// Creates `path` (mode 0600 on Unix; never overwriting) and writes `bytes` to it.
+fn write_secret_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let cannot =
+        |e: std::io::Error| Failure::Usage(format!("cannot write {}: {e}", path.display()));
+    let mut file = options.open(path).map_err(cannot)?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(cannot)
+}
+
+fn csr(args: &CsrArgs) -> Result<(), Failure> {
+    let key = PrivateKey::from_pem_or_der(&read_file(&args.key)?)?;
+    let mut subject = CsrSubject::new();
+    let default_cn = match key.algorithm() {
+        KeyAlgorithm::P256 => "Apple Pay Payment Processing",
+        _ => "Apple Pay Merchant Identity",
+    };
+    subject = subject.common_name(args.cn.as_deref().unwrap_or(default_cn));
+    if let Some(org) = &args.org {
+        subject = subject.organization(org);
+    }
+    if let Some(country) = &args.country {
+        subject = subject.country(country);
+    }
+    if let Some(email) = &args.email {
+        subject = subject.email(email);
+    }
+    let csr = Csr::create(&key, &subject, &mut os_rng())?;
+    write_stdout(csr.to_pem()?.as_bytes())
+}
+
+fn hash(args: &HashArgs) -> Result<(), Failure> {
+    let hash = PublicKeyHash::from_pem_or_der(&read_file(&args.file)?)?;
+    write_stdout(format!("{hash}\n").as_bytes())
+}
+
+fn cert(args: &CertArgs) -> Result<(), Failure> {
+    let at = match &args.at {
+        Some(text) => UnixTime::parse_rfc3339(text)
+            .map_err(|_| Failure::Usage(format!("--at {text:?} is not an RFC 3339 time")))?,
+        None => UnixTime::now(),
+    };
+    let cert = MerchantCertificate::from_pem_or_der(&read_file(&args.file)?)?;
+    let mut matching_key = None;
+    for path in &args.keys {
+        let hash = PublicKeyHash::from_pem_or_der(&read_file(path)?)?;
+        if matching_key.is_none() && hash == cert.public_key_hash() {
+            matching_key = Some(path.display().to_string());
+        }
+    }
+    let report = CertReport {
+        kind: cert.kind().as_str(),
+        merchant_id: cert.merchant_id().map(str::to_owned),
+        merchant_id_hash: cert.merchant_id_hash().map(|h| h.to_string()),
+        subject: cert.subject(),
+        not_before: cert.not_before().to_string(),
+        not_after: cert.not_after().to_string(),
+        status: cert.status(at).as_str(),
+        public_key_hash: cert.public_key_hash().to_string(),
+        matching_key,
+    };
+    let json = serde_json::to_string(&report)
+        .map_err(|e| Failure::Usage(format!("cannot encode JSON: {e}")))?;
+    write_stdout(format!("{json}\n").as_bytes())
+}
+
+fn validation_url(args: &ValidationUrlArgs) -> Result<(), Failure> {
+    ValidationUrl::parse(&args.url)?;
+    write_stdout(b"ok\n")
 }
 
 /// Builds the keyring: each key is paired with the certificate that certifies it, or with
