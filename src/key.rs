@@ -10,6 +10,7 @@ use der::{Decode, Encode};
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
+use crate::encrypted_key;
 use crate::error::{Error, KeyImportError};
 use crate::key_hash::PublicKeyHash;
 use crate::pem;
@@ -338,23 +339,13 @@ fn material_from_der(der: &[u8], password: Option<&str>) -> Result<Material, Err
     Err(Error::KeyImport(KeyImportError::UnrecognizedFormat))
 }
 
-/// Decrypts an `EncryptedPrivateKeyInfo` and reads the `PrivateKeyInfo` inside.
+/// Decrypts an `EncryptedPrivateKeyInfo` and reads the key inside.
 fn decrypt_pkcs8(
     info: &pkcs8::EncryptedPrivateKeyInfoRef<'_>,
     password: Option<&str>,
 ) -> Result<Material, Error> {
     let password = password.ok_or(Error::KeyImport(KeyImportError::WrongPassword))?;
-    let plain = info.decrypt(password).map_err(|e| {
-        Error::KeyImport(match e {
-            pkcs8::Error::EncryptedPrivateKey(
-                pkcs8::pkcs5::Error::UnsupportedAlgorithm { .. }
-                | pkcs8::pkcs5::Error::NoPbes1CryptSupport
-                | pkcs8::pkcs5::Error::AlgorithmParametersInvalid { .. },
-            ) => KeyImportError::UnsupportedEncryption,
-            // A bad padding, or plaintext that is not DER: the password is wrong.
-            _ => KeyImportError::WrongPassword,
-        })
-    })?;
+    let plain = encrypted_key::decrypt(info, password)?;
     let inner = pkcs8::PrivateKeyInfoRef::from_der(plain.as_bytes())
         .map_err(|_| Error::KeyImport(KeyImportError::WrongPassword))?;
     pkcs8_material(&inner)

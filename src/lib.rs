@@ -54,6 +54,7 @@ extern crate alloc;
 mod csr;
 pub mod dangerous;
 mod decrypt;
+mod encrypted_key;
 mod error;
 mod kdf;
 mod key;
@@ -70,8 +71,10 @@ mod pkcs12;
 pub mod provider;
 mod time;
 mod token;
+mod validation_url;
 
 pub use csr::{Csr, CsrSubject, MAX_CSR_INPUT_LEN, MAX_NAME_ATTRIBUTE_LEN};
+pub use encrypted_key::{MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY, MAX_SCRYPT_PARALLELIZATION};
 pub use error::{ChainError, Error, KeyImportError};
 pub use key::{KeyAlgorithm, MAX_KEY_INPUT_LEN, MerchantKey, PrivateKey, SharedSecret};
 pub use key_hash::PublicKeyHash;
@@ -83,8 +86,8 @@ pub use merchant_cert::{
 };
 pub use merchant_id::MerchantIdHash;
 pub use merchant_session::{
-    APPLE_PAY_GATEWAY_HOSTS, Initiative, MAX_DISPLAY_NAME_LEN, MAX_MERCHANT_SESSION_LEN,
-    MAX_VALIDATION_URL_LEN, MerchantSession, MerchantSessionRequest, ValidationUrl,
+    Initiative, MAX_DISPLAY_NAME_LEN, MAX_MERCHANT_SESSION_LEN, MerchantSession,
+    MerchantSessionRequest,
 };
 pub use payment::{AuthenticationResponse, CurrencyCode, ExpirationDate, Payment, PaymentDataType};
 #[cfg(feature = "pkcs12")]
@@ -92,6 +95,7 @@ pub use payment::{AuthenticationResponse, CurrencyCode, ExpirationDate, Payment,
 pub use pkcs12::{MAX_PKCS12_INPUT_LEN, Pkcs12};
 pub use time::UnixTime;
 pub use token::{MAX_TOKEN_LEN, PaymentToken, Version};
+pub use validation_url::{APPLE_PAY_GATEWAY_HOSTS, MAX_VALIDATION_URL_LEN, ValidationUrl};
 
 /// The README's code samples, run as doctests.
 #[cfg(doctest)]
