@@ -373,9 +373,19 @@ fn pkcs8_material(info: &pkcs8::PrivateKeyInfoRef<'_>) -> Result<Material, Error
 }
 
 /// A PKCS#1 `RSAPrivateKey`, checked to decode (the provider checks the numbers).
+///
+/// The modulus size is checked here, before any arithmetic: 2048 to 4096 bits.
 fn pkcs1_material(der: &[u8]) -> Result<Material, Error> {
-    rsa::pkcs1::RsaPrivateKeyRef::from_der(der)
+    let key = rsa::pkcs1::RsaPrivateKeyRef::from_der(der)
         .map_err(|_| Error::KeyImport(KeyImportError::InvalidKey))?;
+    let modulus = key.modulus.as_bytes();
+    let significant = modulus
+        .iter()
+        .position(|&b| b != 0)
+        .map_or(0, |i| modulus.len() - i);
+    if !(256..=512).contains(&significant) {
+        return Err(Error::KeyImport(KeyImportError::UnsupportedAlgorithm));
+    }
     Ok(Material::Rsa(Zeroizing::new(der.to_vec())))
 }
 
@@ -579,5 +589,18 @@ mod tests {
         let body_line = pem.lines().nth(3).unwrap();
         assert!(!debug.contains(body_line), "{debug}");
         assert!(debug.len() < 200, "{debug}");
+    }
+
+    #[test]
+    fn rsa_keys_outside_2048_to_4096_bits_are_refused() {
+        use rand::SeedableRng;
+        use rsa::pkcs1::EncodeRsaPrivateKey;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+        let small = rsa::RsaPrivateKey::new(&mut rng, 1024).unwrap();
+        let der = small.to_pkcs1_der().unwrap();
+        assert_eq!(
+            PrivateKey::from_der(der.as_bytes()).unwrap_err(),
+            Error::KeyImport(KeyImportError::UnsupportedAlgorithm)
+        );
     }
 }

@@ -32,6 +32,39 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! Onboarding comes before any token: [`PrivateKey::generate_p256`] (Payment Processing)
+//! or [`PrivateKey::generate_rsa2048`] (Merchant Identity) from the caller's RNG, a
+//! [`Csr`] to upload to Apple, the [`MerchantCertificate`] Apple returns — its
+//! [`kind`](MerchantCertificate::kind), merchant identifier, validity and the key it
+//! matches — and [`PublicKeyHash::from_pem_or_der`] for any of them. Key files may also be
+//! PKCS#1, encrypted PKCS#8 ([`PrivateKey::decrypt_pem_or_der`]) or, with feature
+//! `pkcs12`, a `.p12` (`Pkcs12`). Merchant validation is [`ValidationUrl::parse`] (never
+//! connect to a URL it refuses) and [`MerchantSessionRequest`].
+//!
+//! ```
+//! use applepay_crypto::{Csr, CsrSubject, MerchantCertificate, PrivateKey, ValidationUrl};
+//! # use rand::SeedableRng;
+//!
+//! # fn main() -> Result<(), applepay_crypto::Error> {
+//! # let mut rng = rand::rngs::StdRng::seed_from_u64(7); // an OS RNG in production
+//! let key = PrivateKey::generate_p256(&mut rng)?;
+//! let subject = CsrSubject::new().common_name("Example Payment Processing");
+//! let csr = Csr::create(&key, &subject, &mut rng)?;
+//! assert_eq!(csr.public_key_hash(), key.public_key_hash());
+//! let key_pem = key.to_pkcs8_pem()?; // store it, zeroized on drop
+//! # let _ = (csr.to_pem()?, key_pem);
+//!
+//! let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/test-vectors/gala-current");
+//! # let read = |name: &str| std::fs::read(format!("{dir}/{name}")).unwrap();
+//! let cert = MerchantCertificate::from_pem_or_der(&read("merchant_cert.pem"))?;
+//! assert_eq!(cert.merchant_id(), Some("merchant.test.spreedly.123merchant"));
+//! assert!(cert.matches_key(&PrivateKey::from_pem_or_der(&read("merchant_key.pem"))?));
+//!
+//! assert!(ValidationUrl::parse("https://apple-pay-gateway.apple.com.evil.example/").is_err());
+//! # Ok(())
+//! # }
+//! ```
 #![cfg_attr(not(feature = "std"), no_std)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
