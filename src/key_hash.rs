@@ -119,6 +119,31 @@ impl PublicKeyHash {
         }
     }
 
+    /// The hash of a public key given as PEM (`PUBLIC KEY` or `RSA PUBLIC KEY`) or DER
+    /// (see [`PublicKeyHash::of_public_key_der`]).
+    ///
+    /// The typed counterparts for the other inputs are [`PrivateKey::public_key_hash`],
+    /// [`Csr::public_key_hash`] and [`MerchantCertificate::public_key_hash`].
+    pub fn of_public_key_pem_or_der(input: &[u8]) -> Result<Self, Error> {
+        if input.len() > MAX_KEY_INPUT_LEN {
+            return Err(Error::InputTooLarge {
+                limit: MAX_KEY_INPUT_LEN,
+            });
+        }
+        if !pem::is_pem(input) {
+            return Self::of_public_key_der(input);
+        }
+        let text = core::str::from_utf8(input)
+            .map_err(|_| Error::KeyImport(KeyImportError::UnrecognizedFormat))?;
+        let block = pem::blocks(text)
+            .find(|b| matches!(b.label, "PUBLIC KEY" | "RSA PUBLIC KEY"))
+            .ok_or(Error::KeyImport(KeyImportError::UnrecognizedFormat))?;
+        let der = block
+            .decode()
+            .ok_or(Error::KeyImport(KeyImportError::InvalidKey))?;
+        Self::of_public_key_der(&der)
+    }
+
     /// The hash of a public key given as DER: a `SubjectPublicKeyInfo`, or a PKCS#1
     /// `RSAPublicKey` (hashed as the SPKI that wraps it, as OpenSSL does).
     pub fn of_public_key_der(der: &[u8]) -> Result<Self, Error> {
@@ -176,6 +201,31 @@ mod tests {
         let h = PublicKeyHash::from_bytes([7u8; 32]);
         let text = alloc::format!("{h}");
         assert_eq!(PublicKeyHash::from_base64(&text).unwrap(), h);
+    }
+
+    #[test]
+    fn typed_public_key_and_sniffing_agree() {
+        let p256_pem = include_bytes!("../test-vectors/onboarding/p256.pub.pem");
+        let p256_der = include_bytes!("../test-vectors/onboarding/p256.pub.der");
+        let rsa_pkcs1 = include_bytes!("../test-vectors/onboarding/rsa.pkcs1pub.pem");
+        for input in [&p256_pem[..], p256_der, rsa_pkcs1] {
+            assert_eq!(
+                PublicKeyHash::of_public_key_pem_or_der(input).unwrap(),
+                PublicKeyHash::from_pem_or_der(input).unwrap()
+            );
+        }
+        let cert = include_bytes!("../test-vectors/onboarding/pp.pem");
+        assert!(PublicKeyHash::of_public_key_pem_or_der(cert).is_err());
+        for garbage in [
+            &b""[..],
+            b"\x30\x00",
+            b"-----BEGIN PUBLIC KEY-----\nAA==\n-----END PUBLIC KEY-----\n",
+        ] {
+            assert!(matches!(
+                PublicKeyHash::from_pem_or_der(garbage),
+                Err(Error::KeyImport(_))
+            ));
+        }
     }
 
     #[test]
