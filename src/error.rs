@@ -182,6 +182,8 @@ pub enum ChainError {
     BadCertificates,
     /// The signer certificate lacks Apple's leaf marker extension `1.2.840.113635.100.6.29`.
     MissingLeafMarker,
+    /// No other certificate in the signature names the leaf's issuer as its subject.
+    MissingIntermediate,
     /// The intermediate lacks Apple's marker extension `1.2.840.113635.100.6.2.14`.
     MissingIntermediateMarker,
     /// The intermediate is not issued by (signed by) any trust anchor.
@@ -203,6 +205,7 @@ impl fmt::Display for ChainError {
         f.write_str(match self {
             Self::BadCertificates => "missing or unreadable certificates",
             Self::MissingLeafMarker => "leaf certificate lacks the apple pay marker extension",
+            Self::MissingIntermediate => "no intermediate certificate issued the leaf",
             Self::MissingIntermediateMarker => {
                 "intermediate certificate lacks the apple pay marker extension"
             }
