@@ -75,6 +75,9 @@ mod key_hash;
 mod keyring;
 mod merchant_cert;
 mod merchant_id;
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub mod mint;
 mod payment;
 mod pem;
 pub mod provider;
