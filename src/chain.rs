@@ -154,6 +154,49 @@ impl Default for TrustAnchors {
     }
 }
 
+/// How many intermediates [`IssuedByAnchor`] remembers. Apple has one at a time (two
+/// around a rotation).
+#[cfg(feature = "std")]
+const CACHE_CAPACITY: usize = 8;
+
+/// Intermediates already found to be signed by one of a verifier's anchors, by SHA-256
+/// of their whole DER (signature included), so the root → intermediate signature — the
+/// same for every token — is checked once rather than per token. Only that signature is
+/// cached: validity, constraints and markers are checked every time.
+///
+/// Without `std` there is no lock to share it across threads, and nothing is cached.
+#[derive(Debug, Default)]
+pub(crate) struct IssuedByAnchor {
+    #[cfg(feature = "std")]
+    seen: std::sync::RwLock<Vec<[u8; 32]>>,
+}
+
+impl IssuedByAnchor {
+    #[cfg(feature = "std")]
+    fn contains(&self, digest: &[u8; 32]) -> bool {
+        // A poisoned lock is a cache miss, never a panic.
+        self.seen.read().is_ok_and(|seen| seen.contains(digest))
+    }
+
+    #[cfg(feature = "std")]
+    fn insert(&self, digest: [u8; 32]) {
+        if let Ok(mut seen) = self.seen.write() {
+            if seen.len() >= CACHE_CAPACITY {
+                seen.remove(0);
+            }
+            seen.push(digest);
+        }
+    }
+
+    #[cfg(not(feature = "std"))]
+    fn contains(&self, _digest: &[u8; 32]) -> bool {
+        false
+    }
+
+    #[cfg(not(feature = "std"))]
+    fn insert(&self, _digest: [u8; 32]) {}
+}
+
 /// What the chain check learned about the leaf.
 #[derive(Clone, Debug)]
 pub(crate) struct Leaf {
@@ -167,6 +210,7 @@ pub(crate) struct Leaf {
 pub(crate) fn verify_chain(
     provider: &dyn Provider,
     anchors: &TrustAnchors,
+    cache: &IssuedByAnchor,
     certificates: &[Certificate],
     signer: &SignerId,
     time: UnixTime,
@@ -194,13 +238,20 @@ pub(crate) fn verify_chain(
     // mean something only once their certificate is authenticated.
     let intermediate_spki = spki_der(intermediate)?;
     let issuer = intermediate.tbs_certificate().issuer();
-    let trusted = anchors
-        .anchors
-        .iter()
-        .filter(|anchor| anchor.subject == *issuer)
-        .any(|anchor| check_signed_by(provider, intermediate, &anchor.spki_der).is_ok());
-    if !trusted {
-        return Err(chain_err(ChainError::UntrustedRoot));
+    let intermediate_der = intermediate
+        .to_der()
+        .map_err(|_| chain_err(ChainError::BadCertificates))?;
+    let fingerprint = provider.sha256(&[&intermediate_der]);
+    if !cache.contains(&fingerprint) {
+        let trusted = anchors
+            .anchors
+            .iter()
+            .filter(|anchor| anchor.subject == *issuer)
+            .any(|anchor| check_signed_by(provider, intermediate, &anchor.spki_der).is_ok());
+        if !trusted {
+            return Err(chain_err(ChainError::UntrustedRoot));
+        }
+        cache.insert(fingerprint);
     }
     check_signed_by(provider, leaf, &intermediate_spki)
         .map_err(|_| chain_err(ChainError::BadLeafSignature))?;
@@ -373,6 +424,19 @@ mod tests {
         let root = Certificate::from_der(APPLE_ROOT_CA_G3_DER).unwrap();
         check_signed_by(default_provider(), &root, &anchors.anchors[0].spki_der).unwrap();
         assert_eq!(curve(&anchors.anchors[0].spki_der).unwrap(), Curve::P384);
+    }
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn cache_is_bounded_and_exact() {
+        let cache = IssuedByAnchor::default();
+        for i in 0..=CACHE_CAPACITY {
+            cache.insert([u8::try_from(i).unwrap(); 32]);
+        }
+        assert!(!cache.contains(&[0; 32]));
+        assert!(cache.contains(&[1; 32]));
+        assert!(cache.contains(&[u8::try_from(CACHE_CAPACITY).unwrap(); 32]));
+        assert!(!cache.contains(&[0xFF; 32]));
     }
 
     #[test]

@@ -8,11 +8,12 @@
 //! device; only the signing time bounds how long a captured token can be replayed.
 
 use alloc::string::String;
+use alloc::sync::Arc;
 use core::time::Duration;
 
 use subtle::ConstantTimeEq;
 
-use crate::chain::{self, TrustAnchors};
+use crate::chain::{self, IssuedByAnchor, TrustAnchors};
 use crate::cms::CmsSignature;
 use crate::error::Error;
 use crate::provider::{Provider, SignatureAlgorithm, default_provider};
@@ -29,11 +30,14 @@ pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(60);
 
 /// Checks payment tokens against a set of trust anchors with a crypto back-end.
 ///
-/// Cheap to share: build one at start-up and use it from every thread.
+/// Build one at start-up and share it between threads: with `std` it remembers which
+/// intermediates its anchors signed, so the expensive P-384 check of Apple's intermediate
+/// is done once, not per token (clones share that memory).
 #[derive(Clone, Debug)]
 pub struct Verifier {
     anchors: TrustAnchors,
     provider: &'static dyn Provider,
+    issued_by_anchor: Arc<IssuedByAnchor>,
 }
 
 impl Verifier {
@@ -50,14 +54,18 @@ impl Verifier {
         Self {
             anchors,
             provider: default_provider(),
+            issued_by_anchor: Arc::default(),
         }
     }
 
     /// The same verifier using `provider` for every signature and digest.
     #[must_use]
-    pub fn with_provider(mut self, provider: &'static dyn Provider) -> Self {
-        self.provider = provider;
-        self
+    pub fn with_provider(self, provider: &'static dyn Provider) -> Self {
+        Self {
+            provider,
+            issued_by_anchor: Arc::default(),
+            ..self
+        }
     }
 
     /// The trust anchors.
@@ -162,6 +170,7 @@ impl PaymentToken {
         let leaf = chain::verify_chain(
             provider,
             &verifier.anchors,
+            &verifier.issued_by_anchor,
             &cms.certificates,
             &cms.signer,
             time,
