@@ -18,7 +18,7 @@
 use alloc::vec::Vec;
 
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
-use cms::content_info::ContentInfo;
+use cms::content_info::{CmsVersion, ContentInfo};
 use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
 use der::asn1::{ObjectIdentifier, OctetString};
 use der::{Decode, Encode, EncodingRules, Sequence};
@@ -112,6 +112,14 @@ impl CmsSignature {
             .decode_as_encoding(EncodingRules::Ber)
             .map_err(|_| Error::Malformed(WHAT))?;
 
+        // RFC 5652 §5.1: version 1 for plain data, certificates and no attribute
+        // certificates or other revocation formats (3 when a signer uses a key id).
+        if !matches!(signed_data.version, CmsVersion::V1 | CmsVersion::V3)
+            || signed_data.crls.is_some()
+        {
+            return Err(Error::Malformed(WHAT));
+        }
+
         // Detached signature over plain data.
         let encap = &signed_data.encap_content_info;
         if encap.econtent_type != OID_DATA || encap.econtent.is_some() {
@@ -124,13 +132,14 @@ impl CmsSignature {
         let (Some(signer_info), None) = (signers.next(), signers.next()) else {
             return Err(Error::Malformed(WHAT));
         };
-        // The signer's digest algorithm must be one the SignedData announces.
-        if !signed_data
-            .digest_algorithms
-            .iter()
-            .any(|alg| alg.oid == signer_info.digest_alg.oid)
-        {
-            return Err(Error::Malformed(WHAT));
+        // The one signer's digest algorithm must be the one the SignedData announces, and
+        // nothing else may be announced.
+        let mut announced = signed_data.digest_algorithms.iter();
+        match (announced.next(), announced.next()) {
+            (Some(alg), None) if alg.oid == signer_info.digest_alg.oid => {
+                check_digest_algorithm(alg)?;
+            }
+            _ => return Err(Error::Malformed(WHAT)),
         }
         Self::from_signer_info(signer_info, certificates)
     }
@@ -138,11 +147,15 @@ impl CmsSignature {
     fn from_signer_info(info: &SignerInfo, certificates: Vec<Certificate>) -> Result<Self, Error> {
         check_digest_algorithm(&info.digest_alg)?;
         check_signature_algorithm(&info.signature_algorithm)?;
-        let signer = match &info.sid {
-            SignerIdentifier::IssuerAndSerialNumber(ias) => SignerId::IssuerAndSerial(ias.clone()),
-            SignerIdentifier::SubjectKeyIdentifier(ski) => {
+        // RFC 5652 §5.3: version 1 with issuerAndSerialNumber, 3 with subjectKeyIdentifier.
+        let signer = match (&info.sid, info.version) {
+            (SignerIdentifier::IssuerAndSerialNumber(ias), CmsVersion::V1) => {
+                SignerId::IssuerAndSerial(ias.clone())
+            }
+            (SignerIdentifier::SubjectKeyIdentifier(ski), CmsVersion::V3) => {
                 SignerId::SubjectKeyId(ski.0.as_bytes().to_vec())
             }
+            _ => return Err(Error::Malformed(WHAT)),
         };
 
         let attrs = info.signed_attrs.as_ref().ok_or(Error::Malformed(WHAT))?;

@@ -744,6 +744,54 @@ mod tests {
         assert_eq!(pki().root_pem().unwrap(), pki().root_pem().unwrap());
     }
 
+    /// Law: changing any byte of the signature or of the signed content makes
+    /// verification fail (and never panic).
+    #[test]
+    fn any_flipped_byte_is_rejected() {
+        use serde_json::Value;
+        let pki = pki();
+        let verifier = pki.verifier();
+        let original: Value = serde_json::from_str(&pki.mint(&spec()).unwrap()).unwrap();
+        let b64 = |v: &Value| Base64::decode_vec(v.as_str().unwrap()).unwrap();
+        let unhex = |v: &Value| base16ct::mixed::decode_vec(v.as_str().unwrap()).unwrap();
+        let fields: [(&[&str], bool); 5] = [
+            (&["signature"], true),
+            (&["data"], true),
+            (&["header", "ephemeralPublicKey"], true),
+            (&["header", "transactionId"], false),
+            (&["header", "applicationData"], false),
+        ];
+        let mut checked = 0;
+        for (path, is_base64) in fields {
+            let get = |json: &Value| path.iter().fold(json.clone(), |v, key| v[*key].clone());
+            let bytes = if is_base64 {
+                b64(&get(&original))
+            } else {
+                unhex(&get(&original))
+            };
+            for i in (0..bytes.len()).step_by(1) {
+                let mut changed = bytes.clone();
+                changed[i] ^= 0x01;
+                let text = if is_base64 {
+                    Base64::encode_string(&changed)
+                } else {
+                    hex(&changed)
+                };
+                let mut json = original.clone();
+                let slot = path.iter().fold(&mut json, |v, key| &mut v[*key]);
+                *slot = Value::String(text);
+                if let Ok(token) = PaymentToken::from_json(json.to_string().as_bytes()) {
+                    assert!(
+                        token.verify_at_signing_time(&verifier).is_err(),
+                        "{path:?} byte {i}"
+                    );
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 500);
+    }
+
     #[test]
     fn merchant_certificate_pairs_with_key() {
         let pki = pki();
@@ -763,6 +811,11 @@ mod tests {
     #[test]
     fn each_fault_gives_its_error() {
         let pki = pki();
+        // One verifier throughout: having trusted the good intermediate must not make it
+        // trust another.
+        let verifier = pki.verifier();
+        let good = PaymentToken::from_json(pki.mint(&spec()).unwrap().as_bytes()).unwrap();
+        let _ = good.verify_at_signing_time(&verifier).unwrap();
         for (fault, expected) in [
             (
                 Fault::WrongLeafOid,
@@ -792,7 +845,7 @@ mod tests {
                 };
                 let token = PaymentToken::from_json(pki.mint(&spec).unwrap().as_bytes()).unwrap();
                 assert_eq!(
-                    token.verify_at_signing_time(&pki.verifier()).unwrap_err(),
+                    token.verify_at_signing_time(&verifier).unwrap_err(),
                     expected,
                     "{fault:?} {encoding:?}"
                 );
