@@ -145,6 +145,62 @@ fn verify_prints_what_was_verified() {
     );
 }
 
+/// The real tokens (Apple's and the interop set's synthetic ones).
+const REAL: [&str; 4] = [
+    "gala-current",
+    "gala-2015",
+    "synthetic-appdata",
+    "synthetic-leading-zero",
+];
+
+fn with_root(args: &mut Vec<String>, vector: &Vector) {
+    if let Some(root) = &vector.root {
+        args.extend(["--root".to_owned(), root.display().to_string()]);
+    }
+}
+
+#[test]
+fn real_tokens_decrypt_a_minute_after_signing_and_fail_today() {
+    for name in REAL {
+        let v = vector(name);
+        let mut args = vec![
+            "verify".to_owned(),
+            "--at-signing-time".to_owned(),
+            "--token".to_owned(),
+        ];
+        args.push(v.token.display().to_string());
+        with_root(&mut args, &v);
+        let output = applepay().args(&args).output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{name}: {output:?}");
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let signed =
+            applepay_crypto::UnixTime::parse_rfc3339(json["signing_time"].as_str().unwrap())
+                .unwrap();
+
+        let decrypt = |at: &str| {
+            let mut args = decrypt_args(&v);
+            args.retain(|a| a != "--at-signing-time");
+            args.extend(["--at".to_owned(), at.to_owned()]);
+            applepay().args(args).output().unwrap()
+        };
+        let later = decrypt(&signed.saturating_add_secs(60).to_string());
+        assert_eq!(later.status.code(), Some(0), "{name}: {later:?}");
+        let Expected::Plaintext(want) = &v.expected else {
+            panic!("{name}")
+        };
+        assert_eq!(&later.stdout, want, "{name}");
+
+        let today = decrypt("2026-11-23T12:00:00Z");
+        assert_eq!(today.status.code(), Some(1), "{name}: {today:?}");
+        let line = first_stderr_line(&today);
+        assert!(
+            line.starts_with("error: signing_time: ")
+                || line.starts_with("error: certificate_chain: "),
+            "{name}: {line}"
+        );
+    }
+}
+
 #[test]
 fn decrypt_verifies_by_default_against_the_current_time() {
     // Apple's 2021 token is far too old today (and its leaf has expired).
