@@ -48,6 +48,7 @@ const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3
 const OID_P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
 const OID_BASIC_CONSTRAINTS: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.19");
 const OID_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
+const OID_SUBJECT_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
 
 /// The certificates a token's intermediate must be issued by.
 ///
@@ -285,7 +286,7 @@ fn names_signer(cert: &Certificate, signer: &SignerId) -> bool {
         }
         SignerId::SubjectKeyId(id) => {
             // extnValue of subjectKeyIdentifier is a DER OCTET STRING.
-            find_extension(cert, ObjectIdentifier::new_unwrap("2.5.29.14"))
+            find_extension(cert, OID_SUBJECT_KEY_ID)
                 .and_then(|value| der::asn1::OctetString::from_der(value).ok())
                 .is_some_and(|ski| ski.as_bytes() == id.as_slice())
         }
