@@ -68,6 +68,8 @@ mod chain;
 mod cms;
 pub mod dangerous;
 mod decrypt;
+#[cfg(feature = "test-util")]
+mod der_writer;
 mod error;
 mod kdf;
 mod key;

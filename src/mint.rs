@@ -10,9 +10,8 @@
 //! merchant P-256 key and its Payment Processing certificate (extension
 //! `1.2.840.113635.100.6.32`) complete it.
 //!
-//! Certificates and CMS are written here as raw DER with a dozen-line encoder rather than
-//! with `x509-cert`'s builder: the builder cannot sign with a P-384 key over SHA-256, and
-//! the faults below need fields a well-behaved builder refuses to produce.
+//! Certificates and CMS are written as raw DER by a small private writer (`der_writer`;
+//! it says why not `x509-cert`'s builder).
 //!
 //! ```
 //! use applepay_crypto::mint::{SAMPLE_PLAINTEXT, TestPki, TokenSpec};
@@ -37,21 +36,22 @@ use alloc::string::{String, ToString};
 use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
-use core::str::FromStr;
 
 use aes_gcm::aead::consts::U16;
 use aes_gcm::aead::{AeadInOut, KeyInit};
 use base64ct::{Base64, Encoding as _};
-use der::Encode;
 use der::asn1::ObjectIdentifier;
 use p256::pkcs8::LineEnding;
 use sha2::Digest;
 use signature::Signer;
 use signature::hazmat::PrehashSigner;
 use spki::EncodePublicKey;
-use x509_cert::name::Name;
 
 use crate::chain::{OID_APPLE_PAY_INTERMEDIATE, OID_APPLE_PAY_LEAF, TrustAnchors};
+use crate::der_writer::{
+    attribute, ca_constraints, certificate, constructed, extension, key_usage, key_usage_ca, name,
+    oid, seq, tbs, time, tlv,
+};
 use crate::error::Error;
 use crate::key::PrivateKey;
 use crate::merchant_cert::OID_MERCHANT_ID_HASH;
@@ -558,129 +558,8 @@ fn sign_p384_sha256(key: &p384::ecdsa::SigningKey, message: &[u8]) -> Result<Vec
     Ok(signature.to_der().as_bytes().to_vec())
 }
 
-// --- DER -----------------------------------------------------------------------------
-
-/// One TLV with a definite length.
-fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let len = content.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let significant: Vec<u8> = bytes.iter().copied().skip_while(|b| *b == 0).collect();
-        out.push(0x80 | significant.len() as u8);
-        out.extend_from_slice(&significant);
-    }
-    out.extend_from_slice(content);
-    out
-}
-
-/// A constructed value, with an indefinite length (BER) or a definite one.
-fn constructed(tag: u8, content: &[u8], indefinite: bool) -> Vec<u8> {
-    if indefinite {
-        [&[tag, 0x80][..], content, &[0, 0]].concat()
-    } else {
-        tlv(tag, content)
-    }
-}
-
-fn seq(parts: &[&[u8]]) -> Vec<u8> {
-    tlv(0x30, &parts.concat())
-}
-
-fn oid(dotted: &str) -> Vec<u8> {
-    tlv(0x06, ObjectIdentifier::new_unwrap(dotted).as_bytes())
-}
-
-fn name(text: &str) -> Result<Vec<u8>, Error> {
-    Name::from_str(text)
-        .and_then(|n| n.to_der())
-        .map_err(|_| Error::InvalidParameter("name"))
-}
-
 fn civil(year: u64, month: u64, day: u64) -> Result<UnixTime, Error> {
     UnixTime::from_civil(year, month, day, 0, 0, 0).ok_or(Error::InvalidParameter("date"))
-}
-
-/// UTCTime through 2049, GeneralizedTime after (RFC 5280 §4.1.2.5).
-fn time(t: UnixTime) -> Vec<u8> {
-    let (y, mo, d, h, mi, s) = t.to_civil();
-    if y < 2050 {
-        let text = alloc::format!("{:02}{mo:02}{d:02}{h:02}{mi:02}{s:02}Z", y % 100);
-        tlv(0x17, text.as_bytes())
-    } else {
-        let text = alloc::format!("{y:04}{mo:02}{d:02}{h:02}{mi:02}{s:02}Z");
-        tlv(0x18, text.as_bytes())
-    }
-}
-
-fn attribute(oid_text: &str, value: &[u8]) -> Vec<u8> {
-    seq(&[&oid(oid_text), &tlv(0x31, value)])
-}
-
-fn extension(id: ObjectIdentifier, critical: bool, value: &[u8]) -> Vec<u8> {
-    let id = tlv(0x06, id.as_bytes());
-    let value = tlv(0x04, value);
-    if critical {
-        seq(&[&id, &[0x01, 0x01, 0xFF], &value])
-    } else {
-        seq(&[&id, &value])
-    }
-}
-
-fn ca_constraints(path_len: Option<u8>) -> Vec<u8> {
-    let mut value = vec![0x01, 0x01, 0xFF];
-    if let Some(len) = path_len {
-        value.extend_from_slice(&[0x02, 0x01, len]);
-    }
-    extension(
-        ObjectIdentifier::new_unwrap("2.5.29.19"),
-        true,
-        &tlv(0x30, &value),
-    )
-}
-
-/// keyUsage as a BIT STRING with `unused` trailing bits.
-fn key_usage(unused: u8, bits: u8) -> Vec<u8> {
-    extension(
-        ObjectIdentifier::new_unwrap("2.5.29.15"),
-        true,
-        &[0x03, 0x02, unused, bits],
-    )
-}
-
-/// keyCertSign and cRLSign.
-fn key_usage_ca() -> Vec<u8> {
-    key_usage(0x01, 0x06)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn tbs(
-    serial: u8,
-    signature_oid: &str,
-    issuer: &[u8],
-    not_before: UnixTime,
-    not_after: UnixTime,
-    subject: &[u8],
-    spki: &[u8],
-    extensions: &[Vec<u8>],
-) -> Vec<u8> {
-    seq(&[
-        &[0xA0, 0x03, 0x02, 0x01, 0x02],
-        &[0x02, 0x01, serial],
-        &seq(&[&oid(signature_oid)]),
-        issuer,
-        &seq(&[&time(not_before), &time(not_after)]),
-        subject,
-        spki,
-        &tlv(0xA3, &tlv(0x30, &extensions.concat())),
-    ])
-}
-
-fn certificate(tbs: &[u8], signature_oid: &str, signature: &[u8]) -> Vec<u8> {
-    let bits = [&[0u8][..], signature].concat();
-    seq(&[tbs, &seq(&[&oid(signature_oid)]), &tlv(0x03, &bits)])
 }
 
 fn pem_cert(der: &[u8]) -> Result<String, Error> {
@@ -690,166 +569,4 @@ fn pem_cert(der: &[u8]) -> Result<String, Error> {
 
 fn hex(bytes: &[u8]) -> String {
     base16ct::lower::encode_string(bytes)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::error::ChainError;
-    use crate::keyring::Keyring;
-    use crate::token::PaymentToken;
-    use crate::verify::DEFAULT_MAX_AGE;
-
-    fn pki() -> TestPki {
-        TestPki::new(b"unit tests").unwrap()
-    }
-
-    fn signed() -> UnixTime {
-        UnixTime::parse_rfc3339("2026-03-04T05:06:07Z").unwrap()
-    }
-
-    fn spec() -> TokenSpec {
-        let mut spec = TokenSpec::new(SAMPLE_PLAINTEXT.as_bytes().to_vec(), signed());
-        spec.application_data = Some(vec![0xAB; 32]);
-        spec
-    }
-
-    #[test]
-    fn minted_tokens_verify_and_decrypt_in_ber_and_der() {
-        let pki = pki();
-        let mut keyring = Keyring::new();
-        keyring.add_with_merchant_id(pki.merchant_key().unwrap(), pki.merchant_id());
-        for encoding in [Encoding::BerIndefinite, Encoding::Der] {
-            let spec = TokenSpec { encoding, ..spec() };
-            let json = pki.mint(&spec).unwrap();
-            let token = PaymentToken::from_json(json.as_bytes()).unwrap();
-            let first = token.signature()[..2].to_vec();
-            assert_eq!(first[1] == 0x80, encoding == Encoding::BerIndefinite);
-            let verified = token
-                .verify(
-                    &pki.verifier(),
-                    signed().saturating_add_secs(60),
-                    DEFAULT_MAX_AGE,
-                )
-                .unwrap();
-            assert_eq!(verified.signing_time(), signed());
-            let payment = keyring.decrypt(&verified).unwrap();
-            assert_eq!(payment.plaintext(), spec.plaintext.as_slice());
-        }
-    }
-
-    #[test]
-    fn minting_is_deterministic() {
-        assert_eq!(pki().mint(&spec()).unwrap(), pki().mint(&spec()).unwrap());
-        assert_eq!(pki().root_pem().unwrap(), pki().root_pem().unwrap());
-    }
-
-    /// Law: changing any byte of the signature or of the signed content makes
-    /// verification fail (and never panic).
-    #[test]
-    fn any_flipped_byte_is_rejected() {
-        use serde_json::Value;
-        let pki = pki();
-        let verifier = pki.verifier();
-        let original: Value = serde_json::from_str(&pki.mint(&spec()).unwrap()).unwrap();
-        let b64 = |v: &Value| Base64::decode_vec(v.as_str().unwrap()).unwrap();
-        let unhex = |v: &Value| base16ct::mixed::decode_vec(v.as_str().unwrap()).unwrap();
-        let fields: [(&[&str], bool); 5] = [
-            (&["signature"], true),
-            (&["data"], true),
-            (&["header", "ephemeralPublicKey"], true),
-            (&["header", "transactionId"], false),
-            (&["header", "applicationData"], false),
-        ];
-        let mut checked = 0;
-        for (path, is_base64) in fields {
-            let get = |json: &Value| path.iter().fold(json.clone(), |v, key| v[*key].clone());
-            let bytes = if is_base64 {
-                b64(&get(&original))
-            } else {
-                unhex(&get(&original))
-            };
-            for i in (0..bytes.len()).step_by(1) {
-                let mut changed = bytes.clone();
-                changed[i] ^= 0x01;
-                let text = if is_base64 {
-                    Base64::encode_string(&changed)
-                } else {
-                    hex(&changed)
-                };
-                let mut json = original.clone();
-                let slot = path.iter().fold(&mut json, |v, key| &mut v[*key]);
-                *slot = Value::String(text);
-                if let Ok(token) = PaymentToken::from_json(json.to_string().as_bytes()) {
-                    assert!(
-                        token.verify_at_signing_time(&verifier).is_err(),
-                        "{path:?} byte {i}"
-                    );
-                }
-                checked += 1;
-            }
-        }
-        assert!(checked > 500);
-    }
-
-    #[test]
-    fn merchant_certificate_pairs_with_key() {
-        let pki = pki();
-        let cert = crate::MerchantCertificate::from_pem_or_der(
-            pki.merchant_cert_pem().unwrap().as_bytes(),
-        )
-        .unwrap();
-        assert_eq!(
-            cert.merchant_id_hash(),
-            Some(crate::MerchantIdHash::of_merchant_id(pki.merchant_id()))
-        );
-        Keyring::new()
-            .add_with_certificate(pki.merchant_key().unwrap(), &cert)
-            .unwrap();
-    }
-
-    #[test]
-    fn each_fault_gives_its_error() {
-        let pki = pki();
-        // One verifier throughout: having trusted the good intermediate must not make it
-        // trust another.
-        let verifier = pki.verifier();
-        let good = PaymentToken::from_json(pki.mint(&spec()).unwrap().as_bytes()).unwrap();
-        let _ = good.verify_at_signing_time(&verifier).unwrap();
-        for (fault, expected) in [
-            (
-                Fault::WrongLeafOid,
-                Error::CertificateChain(ChainError::MissingLeafMarker),
-            ),
-            (
-                Fault::MissingIntermediateOid,
-                Error::CertificateChain(ChainError::MissingIntermediateMarker),
-            ),
-            (
-                Fault::ExpiredLeaf,
-                Error::CertificateChain(ChainError::Expired),
-            ),
-            (
-                Fault::UntrustedRoot,
-                Error::CertificateChain(ChainError::UntrustedRoot),
-            ),
-            (Fault::BadMessageDigest, Error::SignatureInvalid),
-            (Fault::TamperedData, Error::SignatureInvalid),
-            (Fault::TamperedSignature, Error::SignatureInvalid),
-        ] {
-            for encoding in [Encoding::BerIndefinite, Encoding::Der] {
-                let spec = TokenSpec {
-                    fault: Some(fault),
-                    encoding,
-                    ..spec()
-                };
-                let token = PaymentToken::from_json(pki.mint(&spec).unwrap().as_bytes()).unwrap();
-                assert_eq!(
-                    token.verify_at_signing_time(&verifier).unwrap_err(),
-                    expected,
-                    "{fault:?} {encoding:?}"
-                );
-            }
-        }
-    }
 }
