@@ -128,6 +128,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Some(-3600),
             Some("signing_time"),
         ),
+        case(
+            "minted-err-signature-not-cms",
+            "signature cut to its first 64 bytes: not a readable CMS SignedData",
+            None,
+            None,
+            Some("malformed"),
+        ),
     ];
     for case in cases {
         let folder = dir.join(case.name);
@@ -140,7 +147,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .sha256(&[case.name.as_bytes()])
             .to_vec();
         spec.application_data = Some(vec![0xA5; 32]);
-        fs::write(folder.join("token.json"), pki.mint(&spec)? + "\n")?;
+        let mut token = pki.mint(&spec)?;
+        if case.name == "minted-err-signature-not-cms" {
+            token = truncate_signature(&token, 64)?;
+        }
+        fs::write(folder.join("token.json"), token + "\n")?;
         fs::write(folder.join("merchant_key.pem"), pki.merchant_key_pem()?)?;
         fs::write(folder.join("merchant_cert.pem"), pki.merchant_cert_pem()?)?;
         fs::write(folder.join("test_root.pem"), pki.root_pem()?)?;
@@ -168,4 +179,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("wrote {}", folder.display());
     }
     Ok(())
+}
+
+/// The token with its CMS signature cut to `len` bytes.
+fn truncate_signature(token: &str, len: usize) -> Result<String, Box<dyn std::error::Error>> {
+    use base64ct::{Base64, Encoding as _};
+    let mut json: serde_json::Value = serde_json::from_str(token)?;
+    let signature = Base64::decode_vec(json["signature"].as_str().ok_or("no signature")?)?;
+    let cut = signature.get(..len).ok_or("short signature")?;
+    json["signature"] = Base64::encode_string(cut).into();
+    Ok(serde_json::to_string_pretty(&json)?)
 }
