@@ -76,8 +76,10 @@ pub enum Error {
     /// Reject the token. If you replay stored tokens, verify as of their signing time.
     CertificateChain(ChainError),
 
-    /// The token's `signingTime` is older than the allowed maximum age, or lies in the
-    /// future beyond the allowed clock skew.
+    /// The token's `signingTime` is older than the allowed maximum age (the `max_age` of
+    /// [`crate::PaymentToken::verify`], typically [`crate::DEFAULT_MAX_AGE`]), or lies
+    /// further in the future than [`crate::MAX_CLOCK_SKEW`]. Reported only for tokens
+    /// whose signature and chain hold.
     ///
     /// Reject the token: it may be a replay. Check your clock if this happens often.
     SigningTimeOutOfWindow,
