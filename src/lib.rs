@@ -51,6 +51,8 @@
 
 extern crate alloc;
 
+#[cfg(feature = "aws-lc-rs")]
+mod aws_lc;
 pub mod dangerous;
 mod decrypt;
 mod error;
