@@ -64,6 +64,8 @@
 
 extern crate alloc;
 
+#[cfg(feature = "aws-lc-rs")]
+mod aws_lc;
 mod chain;
 mod cms;
 pub mod dangerous;
