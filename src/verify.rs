@@ -20,7 +20,8 @@ use crate::provider::{Provider, SignatureAlgorithm, default_provider};
 use crate::time::UnixTime;
 use crate::token::PaymentToken;
 
-/// The maximum age Apple suggests for a token's signing time: five minutes.
+/// A default maximum age for a token's signing time: five minutes (Apple recommends
+/// accepting only tokens signed within a few minutes).
 pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(300);
 
 /// How far in the future (relative to `now`) a signing time may lie, to absorb clock
