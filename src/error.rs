@@ -76,8 +76,10 @@ pub enum Error {
     /// Reject the token. If you replay stored tokens, verify as of their signing time.
     CertificateChain(ChainError),
 
-    /// The token's `signingTime` is older than the allowed maximum age, or lies in the
-    /// future beyond the allowed clock skew.
+    /// The token's `signingTime` is older than the allowed maximum age (the `max_age` of
+    /// [`crate::PaymentToken::verify`], typically [`crate::DEFAULT_MAX_AGE`]), or lies
+    /// further in the future than [`crate::MAX_CLOCK_SKEW`]. Reported only for tokens
+    /// whose signature and chain hold.
     ///
     /// Reject the token: it may be a replay. Check your clock if this happens often.
     SigningTimeOutOfWindow,
@@ -182,6 +184,8 @@ pub enum ChainError {
     BadCertificates,
     /// The signer certificate lacks Apple's leaf marker extension `1.2.840.113635.100.6.29`.
     MissingLeafMarker,
+    /// No other certificate in the signature names the leaf's issuer as its subject.
+    MissingIntermediate,
     /// The intermediate lacks Apple's marker extension `1.2.840.113635.100.6.2.14`.
     MissingIntermediateMarker,
     /// The intermediate is not issued by (signed by) any trust anchor.
@@ -203,6 +207,7 @@ impl fmt::Display for ChainError {
         f.write_str(match self {
             Self::BadCertificates => "missing or unreadable certificates",
             Self::MissingLeafMarker => "leaf certificate lacks the apple pay marker extension",
+            Self::MissingIntermediate => "no intermediate certificate issued the leaf",
             Self::MissingIntermediateMarker => {
                 "intermediate certificate lacks the apple pay marker extension"
             }

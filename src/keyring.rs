@@ -14,6 +14,7 @@ use crate::merchant_id::MerchantIdHash;
 use crate::payment::Payment;
 use crate::provider::{Provider, default_provider};
 use crate::token::PaymentToken;
+use crate::verify::VerifiedToken;
 
 /// The merchant keys a backend decrypts with: during certificate rotation there are two
 /// per merchant, and a payment provider holds keys for many merchants.
@@ -122,6 +123,16 @@ impl Keyring {
         self.entries
             .iter()
             .any(|e| e.public_key_hash == *public_key_hash)
+    }
+
+    /// Decrypts a verified token: picks the key whose public key hash equals the token's
+    /// `header.publicKeyHash` and decrypts the payment data.
+    ///
+    /// Errors: [`Error::NoMatchingKey`] when no key has that hash,
+    /// [`Error::DecryptionFailed`] when the key or merchant identity is wrong (or the
+    /// data was altered), [`Error::UnsupportedVersion`] for versions not implemented yet.
+    pub fn decrypt(&self, token: &VerifiedToken) -> Result<Payment, Error> {
+        self.decrypt_unverified(token.token())
     }
 
     /// Decrypts a token that has *not* been verified. Reachable from outside only through

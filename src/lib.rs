@@ -7,15 +7,21 @@
 //! The flow a payment backend runs for each token:
 //!
 //! 1. [`PaymentToken::from_json`] parses the token in any shape users hold.
-//! 2. The verifier checks the CMS signature, Apple's certificate chain and the signing
-//!    time, returning a verified token.
-//! 3. A [`Keyring`] picks the merchant key by `header.publicKeyHash` and decrypts it into
-//!    a typed [`Payment`], whose secrets are zeroized on drop.
+//! 2. [`PaymentToken::verify`] checks the CMS signature, Apple's certificate chain (to
+//!    the embedded Apple Root CA - G3, or the [`TrustAnchors`] of a [`Verifier`]) and that
+//!    the signing time lies within a maximum age of `now`, returning a [`VerifiedToken`].
+//! 3. A [`Keyring`] picks the merchant key by `header.publicKeyHash` and decrypts the
+//!    verified token into a typed [`Payment`], whose secrets are zeroized on drop.
 //!
-//! Decrypting without verification is possible only through [`dangerous`].
+//! Verification must come first. The token is encrypted to your *public* key with an
+//! ephemeral key the sender chooses, so anyone can make a token that decrypts; only
+//! Apple's signature shows it came from a customer's device, and only the signing time
+//! stops a captured token from being replayed. [`Keyring::decrypt`] therefore takes a
+//! [`VerifiedToken`]; decrypting without verification is possible only through
+//! [`dangerous`].
 //!
 //! ```
-//! use applepay_crypto::{Keyring, MerchantCertificate, PaymentToken, PrivateKey, dangerous};
+//! use applepay_crypto::{Keyring, MerchantCertificate, PaymentToken, PrivateKey, Verifier};
 //!
 //! # fn main() -> Result<(), applepay_crypto::Error> {
 //! let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/test-vectors/gala-current");
@@ -24,9 +30,16 @@
 //! let cert = MerchantCertificate::from_pem_or_der(&read("merchant_cert.pem"))?;
 //! let mut keyring = Keyring::new();
 //! keyring.add_with_certificate(key, &cert)?;
+//! let verifier = Verifier::new(); // trusts Apple Root CA - G3
 //!
 //! let token = PaymentToken::from_json(&read("token.json"))?;
-//! let payment = dangerous::decrypt_unverified(&keyring, &token)?;
+//! // A live backend passes the current time and a few minutes:
+//! // let verified = token.verify(&verifier, UnixTime::now(), DEFAULT_MAX_AGE)?;
+//! // This token was signed in 2021, so replay it as of its own signing time.
+//! let verified = token.verify_at_signing_time(&verifier)?;
+//! assert_eq!(verified.signing_time().to_string(), "2021-09-01T19:03:06Z");
+//!
+//! let payment = keyring.decrypt(&verified)?;
 //! assert_eq!(payment.transaction_amount(), 100);
 //! assert_eq!(payment.pan_last_four(), "1169");
 //! # Ok(())
@@ -84,9 +97,15 @@
 
 extern crate alloc;
 
+#[cfg(feature = "aws-lc-rs")]
+mod aws_lc;
+mod chain;
+mod cms;
 mod csr;
 pub mod dangerous;
 mod decrypt;
+#[cfg(feature = "test-util")]
+mod der_writer;
 mod encrypted_key;
 mod error;
 mod kdf;
@@ -97,6 +116,9 @@ mod keyring;
 mod merchant_cert;
 mod merchant_id;
 mod merchant_session;
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub mod mint;
 mod payment;
 mod pem;
 #[cfg(feature = "pkcs12")]
@@ -105,7 +127,13 @@ pub mod provider;
 mod time;
 mod token;
 mod validation_url;
+mod verify;
 
+pub use chain::{
+    APPLE_ROOT_CA_G3_DER, MAX_ANCHOR_INPUT_LEN, OID_APPLE_PAY_INTERMEDIATE, OID_APPLE_PAY_LEAF,
+    TrustAnchors,
+};
+pub use cms::{MAX_CERTIFICATES, MAX_SIGNATURE_LEN};
 pub use csr::{Csr, CsrSubject, MAX_CSR_INPUT_LEN, MAX_NAME_ATTRIBUTE_LEN};
 pub use encrypted_key::{MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY, MAX_SCRYPT_PARALLELIZATION};
 pub use error::{ChainError, Error, KeyImportError};
@@ -129,6 +157,7 @@ pub use pkcs12::{MAX_PKCS12_INPUT_LEN, Pkcs12};
 pub use time::UnixTime;
 pub use token::{MAX_TOKEN_LEN, PaymentToken, Version};
 pub use validation_url::{APPLE_PAY_GATEWAY_HOSTS, MAX_VALIDATION_URL_LEN, ValidationUrl};
+pub use verify::{DEFAULT_MAX_AGE, MAX_CLOCK_SKEW, VerifiedToken, Verifier};
 
 /// The README's code samples, run as doctests.
 #[cfg(doctest)]

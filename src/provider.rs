@@ -82,11 +82,23 @@ pub trait Provider: Send + Sync + fmt::Debug {
     ) -> Result<(), Error>;
 }
 
-/// The provider used where the caller does not choose one.
+/// The provider used where the caller does not choose one: `AwsLc` when the
+/// `aws-lc-rs` feature is enabled, [`RustCrypto`] otherwise.
 #[must_use]
 pub fn default_provider() -> &'static dyn Provider {
-    &RustCrypto
+    #[cfg(feature = "aws-lc-rs")]
+    {
+        &AwsLc
+    }
+    #[cfg(not(feature = "aws-lc-rs"))]
+    {
+        &RustCrypto
+    }
 }
+
+#[cfg(feature = "aws-lc-rs")]
+#[cfg_attr(docsrs, doc(cfg(feature = "aws-lc-rs")))]
+pub use crate::aws_lc::AwsLc;
 
 /// The pure-Rust RustCrypto back-end (`p256`, `p384`, `aes-gcm`, `sha2`, `rsa`).
 #[derive(Clone, Copy, Debug, Default)]

@@ -36,8 +36,8 @@ impl Version {
 
 /// A parsed (not yet verified) Apple Pay payment token.
 ///
-/// Holds the decoded binary fields of `paymentData`. Parsing checks only the shape; call
-/// the verifier before trusting anything in it.
+/// Holds the decoded binary fields of `paymentData`. Parsing checks only the shape;
+/// [`PaymentToken::verify`] it before trusting anything in it.
 #[derive(Clone, Debug)]
 pub struct PaymentToken {
     version: Version,

@@ -1,11 +1,17 @@
-//! Every folder of `test-vectors/` is one test, run through the library.
+//! Every folder of `test-vectors/` is one test, run through the library: verified as its
+//! `case.txt` says (default: as of the token's signing time), then decrypted.
 
 mod common;
 
 use std::fs;
 
-use applepay_crypto::{Error, Keyring, MerchantCertificate, PaymentToken, PrivateKey, dangerous};
-use common::{Expected, Vector};
+use std::time::Duration;
+
+use applepay_crypto::{
+    Error, Keyring, MerchantCertificate, PaymentToken, PrivateKey, TrustAnchors, UnixTime,
+    Verifier, dangerous,
+};
+use common::{Expected, Vector, VerifyMode};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn run(vector: &Vector) -> Result<(), Failed> {
@@ -35,8 +41,22 @@ fn decrypt(vector: &Vector) -> Result<Vec<u8>, Error> {
         }
         (None, None) => panic!("{}: no merchant_cert.pem or merchant_id.txt", vector.name),
     }
+    let verifier = match &vector.root {
+        Some(root) => {
+            Verifier::with_anchors(TrustAnchors::from_pem_or_der(&fs::read(root).unwrap())?)
+        }
+        None => Verifier::new(),
+    };
     let token = PaymentToken::from_json(&fs::read(&vector.token).unwrap())?;
-    let payment = dangerous::decrypt_unverified(&keyring, &token)?;
+    let payment = match &vector.verify {
+        VerifyMode::Skip => dangerous::decrypt_unverified(&keyring, &token)?,
+        VerifyMode::SigningTime => keyring.decrypt(&token.verify_at_signing_time(&verifier)?)?,
+        VerifyMode::At(at) => {
+            let now = UnixTime::parse_rfc3339(at).unwrap();
+            let max_age = Duration::from_secs(vector.max_age);
+            keyring.decrypt(&token.verify(&verifier, now, max_age)?)?
+        }
+    };
     Ok(payment.plaintext().to_vec())
 }
 

@@ -8,9 +8,11 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use std::time::Duration;
+
 use applepay_crypto::{
     Csr, CsrSubject, Error, KeyAlgorithm, Keyring, MerchantCertificate, PaymentToken, PrivateKey,
-    PublicKeyHash, UnixTime, ValidationUrl, dangerous,
+    PublicKeyHash, TrustAnchors, UnixTime, ValidationUrl, VerifiedToken, Verifier, dangerous,
 };
 use clap::{Args, Parser, Subcommand};
 
@@ -30,8 +32,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Decrypt a payment token and print its plaintext JSON.
+    /// Verify a payment token, decrypt it and print its plaintext JSON.
     Decrypt(DecryptArgs),
+    /// Verify a payment token's signature, certificate chain and signing time, and print
+    /// what was verified as JSON.
+    Verify(VerifyArgs),
     /// Generate a merchant private key (P-256, or RSA-2048 with --rsa) as PKCS#8 PEM.
     Keygen(KeygenArgs),
     /// Make a certificate signing request (PEM) for a key, to upload to Apple.
@@ -85,8 +90,8 @@ struct CertArgs {
     /// The certificate (PEM, possibly a chain whose first block is described, or DER).
     file: PathBuf,
     /// Report the status at this time (RFC 3339) instead of now.
-    #[arg(long, value_name = "RFC3339")]
-    at: Option<String>,
+    #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
+    at: Option<UnixTime>,
     /// A key (or public key or CSR) to match against the certificate; repeatable.
     #[arg(long = "key", value_name = "FILE")]
     keys: Vec<PathBuf>,
@@ -113,6 +118,37 @@ struct CertReport {
 }
 
 #[derive(Args)]
+struct VerifyArgs {
+    /// The token (JSON or base64, any shape); `-` reads stdin.
+    #[arg(long, value_name = "FILE")]
+    token: PathBuf,
+    #[command(flatten)]
+    time: TimeArgs,
+}
+
+/// When and against what a token is verified.
+#[derive(Args)]
+struct TimeArgs {
+    /// Verify at this time (RFC 3339, e.g. 2021-09-01T19:04:06Z) instead of now.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
+    at: Option<UnixTime>,
+    /// Verify as of the token's own signing time. Replays are not detected: for
+    /// re-checking stored tokens, never for accepting payments.
+    #[arg(long, conflicts_with_all = ["at", "max_age"])]
+    at_signing_time: bool,
+    /// Maximum age of the token's signing time, in seconds [default: 300].
+    #[arg(long, value_name = "SECONDS")]
+    max_age: Option<u64>,
+    /// A trust anchor certificate (PEM or DER) replacing Apple Root CA - G3; repeatable.
+    #[arg(long = "root", value_name = "FILE")]
+    roots: Vec<PathBuf>,
+}
+
+fn parse_time(text: &str) -> Result<UnixTime, String> {
+    UnixTime::parse_rfc3339(text).map_err(|_| format!("not an RFC 3339 time: {text:?}"))
+}
+
+#[derive(Args)]
 struct DecryptArgs {
     /// The token (JSON or base64, any shape); `-` reads stdin.
     #[arg(long, value_name = "FILE")]
@@ -126,8 +162,10 @@ struct DecryptArgs {
     /// Merchant identifier for keys given without a certificate.
     #[arg(long, value_name = "ID")]
     merchant_id: Option<String>,
-    /// DANGEROUS: decrypt without verifying the token's signature.
-    #[arg(long)]
+    #[command(flatten)]
+    time: TimeArgs,
+    /// DANGEROUS: decrypt without verifying the token's signature, chain or signing time.
+    #[arg(long, conflicts_with_all = ["at", "at_signing_time", "max_age", "roots"])]
     skip_verify: bool,
 }
 
@@ -150,6 +188,7 @@ fn main() -> ExitCode {
     let mut warnings = Vec::new();
     let result = match cli.command {
         Command::Decrypt(args) => decrypt(&args, &mut warnings),
+        Command::Verify(args) => verify_command(&args, &mut warnings),
         Command::Keygen(args) => keygen(&args),
         Command::Csr(args) => csr(&args),
         Command::Hash(args) => hash(&args),
@@ -178,15 +217,16 @@ fn main() -> ExitCode {
 }
 
 fn decrypt(args: &DecryptArgs, warnings: &mut Vec<String>) -> Result<(), Failure> {
-    if !args.skip_verify {
-        return Err(Failure::Usage(
-            "signature verification is not available in this build; pass --skip-verify to decrypt unverified tokens".into(),
-        ));
-    }
     let keyring = load_keyring(&args.keys, &args.certs, args.merchant_id.as_deref())?;
-    let token = PaymentToken::from_json(&read_input(&args.token)?)?;
-    warnings.push("the token's signature was not verified (--skip-verify)".into());
-    let payment = dangerous::decrypt_unverified(&keyring, &token)?;
+    let payment = if args.skip_verify {
+        let token = PaymentToken::from_json(&read_input(&args.token)?)?;
+        warnings.push("the token's signature was not verified (--skip-verify)".into());
+        dangerous::decrypt_unverified(&keyring, &token)?
+    } else {
+        let verifier = load_verifier(&args.time.roots)?;
+        let token = PaymentToken::from_json(&read_input(&args.token)?)?;
+        keyring.decrypt(&verify(&token, &verifier, &args.time, warnings)?)?
+    };
     write_stdout(payment.plaintext())
 }
 
@@ -250,11 +290,7 @@ fn hash(args: &HashArgs) -> Result<(), Failure> {
 }
 
 fn cert(args: &CertArgs) -> Result<(), Failure> {
-    let at = match &args.at {
-        Some(text) => UnixTime::parse_rfc3339(text)
-            .map_err(|_| Failure::Usage(format!("--at {text:?} is not an RFC 3339 time")))?,
-        None => UnixTime::now(),
-    };
+    let at = args.at.unwrap_or_else(UnixTime::now);
     let cert = MerchantCertificate::from_pem_or_der(&read_file(&args.file)?)?;
     let mut matching_key = None;
     for path in &args.keys {
@@ -282,6 +318,51 @@ fn cert(args: &CertArgs) -> Result<(), Failure> {
 fn validation_url(args: &ValidationUrlArgs) -> Result<(), Failure> {
     ValidationUrl::parse(&args.url)?;
     write_stdout(b"ok\n")
+}
+
+fn verify_command(args: &VerifyArgs, warnings: &mut Vec<String>) -> Result<(), Failure> {
+    let verifier = load_verifier(&args.time.roots)?;
+    let token = PaymentToken::from_json(&read_input(&args.token)?)?;
+    let verified = verify(&token, &verifier, &args.time, warnings)?;
+    let report = serde_json::json!({
+        "signing_time": verified.signing_time().to_string(),
+        "leaf_subject": verified.leaf_subject(),
+        "leaf_not_after": verified.leaf_not_after().to_string(),
+    });
+    write_stdout(format!("{report}\n").as_bytes())
+}
+
+/// Verifies as the time flags say: at `--at` or now, or as of the signing time.
+fn verify(
+    token: &PaymentToken,
+    verifier: &Verifier,
+    time: &TimeArgs,
+    warnings: &mut Vec<String>,
+) -> Result<VerifiedToken, Failure> {
+    if time.at_signing_time {
+        warnings.push(
+            "verified as of the token's signing time (--at-signing-time): replays are not detected"
+                .into(),
+        );
+        return Ok(token.verify_at_signing_time(verifier)?);
+    }
+    let now = time.at.unwrap_or_else(UnixTime::now);
+    let max_age = time
+        .max_age
+        .map_or(applepay_crypto::DEFAULT_MAX_AGE, Duration::from_secs);
+    Ok(token.verify(verifier, now, max_age)?)
+}
+
+/// Apple Root CA - G3, or the `--root` certificates instead.
+fn load_verifier(roots: &[PathBuf]) -> Result<Verifier, Failure> {
+    if roots.is_empty() {
+        return Ok(Verifier::new());
+    }
+    let mut anchors = TrustAnchors::empty();
+    for path in roots {
+        anchors.add_pem_or_der(&read_file(path)?)?;
+    }
+    Ok(Verifier::with_anchors(anchors))
 }
 
 /// Builds the keyring: each key is paired with the certificate that certifies it, or with

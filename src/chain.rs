@@ -1,0 +1,465 @@
+//! Trust anchors and the token's certificate path: anchor → intermediate → leaf.
+//!
+//! Apple signs payment tokens with a leaf certificate (marker extension
+//! `1.2.840.113635.100.6.29`) issued by the *Apple Application Integration CA - G3*
+//! intermediate (marker `1.2.840.113635.100.6.2.14`), itself issued by *Apple Root CA -
+//! G3*. Both certificates travel in the token's CMS signature; the root is the trust
+//! anchor, embedded in this crate and replaceable by the caller.
+//!
+//! The path is fixed at length two, so there is no path building: the leaf is the
+//! certificate the `SignerInfo` names, the intermediate is the other certificate that
+//! names the leaf's issuer as its subject, and the anchor is the one whose subject is the
+//! intermediate's issuer and whose key verifies it.
+
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use der::asn1::ObjectIdentifier;
+use der::{Decode, Encode};
+use x509_cert::Certificate;
+use x509_cert::ext::pkix::{BasicConstraints, KeyUsage};
+use x509_cert::name::Name;
+
+use crate::cms::{OID_ECDSA_SHA256, OID_ECDSA_SHA384, SignerId};
+use crate::error::{ChainError, Error};
+use crate::merchant_cert::find_extension;
+use crate::pem;
+use crate::provider::{Provider, SignatureAlgorithm};
+use crate::time::UnixTime;
+
+/// Apple Root CA - G3 (DER), SHA-256 fingerprint
+/// `63343abfb89a6a03ebb57e9b3f5fa7be7c4f5c756f3017b3a8c488c3653e9179`, from
+/// <https://www.apple.com/certificateauthority/>.
+pub const APPLE_ROOT_CA_G3_DER: &[u8] = include_bytes!("certs/AppleRootCA-G3.cer");
+
+/// Marker extension of the certificate that signs payment tokens.
+pub const OID_APPLE_PAY_LEAF: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113635.100.6.29");
+
+/// Marker extension of Apple's payment intermediate CA (Application Integration CA - G3).
+pub const OID_APPLE_PAY_INTERMEDIATE: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113635.100.6.2.14");
+
+/// Largest trust-anchor input accepted, in bytes (PEM bundles included).
+pub const MAX_ANCHOR_INPUT_LEN: usize = 64 * 1024;
+
+const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+const OID_P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
+const OID_BASIC_CONSTRAINTS: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.19");
+const OID_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
+const OID_SUBJECT_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
+
+/// The certificates a token's intermediate must be issued by.
+///
+/// By default Apple Root CA - G3, embedded in the crate. Replace it to verify tokens of a
+/// test PKI, or the day Apple rotates its root.
+#[derive(Clone, Debug)]
+pub struct TrustAnchors {
+    anchors: Vec<Anchor>,
+}
+
+#[derive(Clone, Debug)]
+struct Anchor {
+    subject: Name,
+    spki_der: Vec<u8>,
+}
+
+impl TrustAnchors {
+    /// Apple Root CA - G3 alone: what production tokens chain to.
+    ///
+    /// # Panics
+    ///
+    /// Never: the embedded certificate is checked by a unit test.
+    #[must_use]
+    #[allow(clippy::expect_used)]
+    pub fn apple() -> Self {
+        let mut anchors = Self::empty();
+        anchors
+            .add_der(APPLE_ROOT_CA_G3_DER)
+            .expect("embedded Apple root parses");
+        anchors
+    }
+
+    /// No anchors: every chain fails until some are added.
+    #[must_use]
+    pub fn empty() -> Self {
+        Self {
+            anchors: Vec::new(),
+        }
+    }
+
+    /// Anchors read from PEM (every `CERTIFICATE` block) or one DER certificate.
+    pub fn from_pem_or_der(input: &[u8]) -> Result<Self, Error> {
+        let mut anchors = Self::empty();
+        anchors.add_pem_or_der(input)?;
+        Ok(anchors)
+    }
+
+    /// Adds every certificate in `input`: PEM (all `CERTIFICATE` blocks) or one DER
+    /// certificate. An input with no certificate, or with one that does not parse, is
+    /// [`Error::KeyImport`] with [`crate::KeyImportError::InvalidCertificate`].
+    pub fn add_pem_or_der(&mut self, input: &[u8]) -> Result<&mut Self, Error> {
+        let invalid = Error::KeyImport(crate::KeyImportError::InvalidCertificate);
+        if input.len() > MAX_ANCHOR_INPUT_LEN {
+            return Err(Error::InputTooLarge {
+                limit: MAX_ANCHOR_INPUT_LEN,
+            });
+        }
+        if !pem::is_pem(input) {
+            return self.add_der(input);
+        }
+        let text = core::str::from_utf8(input).map_err(|_| invalid.clone())?;
+        let mut found = false;
+        for block in pem::blocks(text).filter(|b| b.label == "CERTIFICATE") {
+            let der = block.decode().ok_or(invalid.clone())?;
+            self.add_der(&der)?;
+            found = true;
+        }
+        if found { Ok(self) } else { Err(invalid) }
+    }
+
+    /// Adds one DER certificate as an anchor. Only its subject and public key are used
+    /// (as RFC 5280 §6.1.1 (d) does for trust anchors); its validity is not checked.
+    pub fn add_der(&mut self, der: &[u8]) -> Result<&mut Self, Error> {
+        let invalid = Error::KeyImport(crate::KeyImportError::InvalidCertificate);
+        let cert = Certificate::from_der(der).map_err(|_| invalid.clone())?;
+        let tbs = cert.tbs_certificate();
+        let spki_der = tbs
+            .subject_public_key_info()
+            .to_der()
+            .map_err(|_| invalid)?;
+        self.anchors.push(Anchor {
+            subject: tbs.subject().clone(),
+            spki_der,
+        });
+        Ok(self)
+    }
+
+    /// The number of anchors.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.anchors.len()
+    }
+
+    /// Whether there is no anchor.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.anchors.is_empty()
+    }
+}
+
+impl Default for TrustAnchors {
+    fn default() -> Self {
+        Self::apple()
+    }
+}
+
+/// How many intermediates [`IssuedByAnchor`] remembers. Apple has one at a time (two
+/// around a rotation).
+#[cfg(feature = "std")]
+const CACHE_CAPACITY: usize = 8;
+
+/// Intermediates already found to be signed by one of a verifier's anchors, by SHA-256
+/// of their whole DER (signature included), so the root → intermediate signature — the
+/// same for every token — is checked once rather than per token. Only that signature is
+/// cached: validity, constraints and markers are checked every time.
+///
+/// Without `std` there is no lock to share it across threads, and nothing is cached.
+#[derive(Debug, Default)]
+pub(crate) struct IssuedByAnchor {
+    #[cfg(feature = "std")]
+    seen: std::sync::RwLock<Vec<[u8; 32]>>,
+}
+
+impl IssuedByAnchor {
+    #[cfg(feature = "std")]
+    fn contains(&self, digest: &[u8; 32]) -> bool {
+        // A poisoned lock is a cache miss, never a panic.
+        self.seen.read().is_ok_and(|seen| seen.contains(digest))
+    }
+
+    #[cfg(feature = "std")]
+    fn insert(&self, digest: [u8; 32]) {
+        if let Ok(mut seen) = self.seen.write() {
+            if seen.len() >= CACHE_CAPACITY {
+                seen.remove(0);
+            }
+            seen.push(digest);
+        }
+    }
+
+    #[cfg(not(feature = "std"))]
+    fn contains(&self, _digest: &[u8; 32]) -> bool {
+        false
+    }
+
+    #[cfg(not(feature = "std"))]
+    fn insert(&self, _digest: [u8; 32]) {}
+}
+
+/// What the chain check learned about the leaf.
+#[derive(Clone, Debug)]
+pub(crate) struct Leaf {
+    pub(crate) spki_der: Vec<u8>,
+    pub(crate) subject: String,
+    pub(crate) not_after: UnixTime,
+}
+
+/// Checks the path anchor → intermediate → leaf at `time`, the leaf being the certificate
+/// `signer` names.
+pub(crate) fn verify_chain(
+    provider: &dyn Provider,
+    anchors: &TrustAnchors,
+    cache: &IssuedByAnchor,
+    certificates: &[Certificate],
+    signer: &SignerId,
+    time: UnixTime,
+) -> Result<Leaf, Error> {
+    let chain_err = Error::CertificateChain;
+    let leaf = certificates
+        .iter()
+        .find(|cert| names_signer(cert, signer))
+        .ok_or(chain_err(ChainError::SignerNotFound))?;
+    if find_extension(leaf, OID_APPLE_PAY_LEAF).is_none() {
+        return Err(chain_err(ChainError::MissingLeafMarker));
+    }
+    let leaf_tbs = leaf.tbs_certificate();
+    let intermediate = certificates
+        .iter()
+        .find(|cert| {
+            !core::ptr::eq(*cert, leaf) && cert.tbs_certificate().subject() == leaf_tbs.issuer()
+        })
+        .ok_or(chain_err(ChainError::MissingIntermediate))?;
+    if find_extension(intermediate, OID_APPLE_PAY_INTERMEDIATE).is_none() {
+        return Err(chain_err(ChainError::MissingIntermediateMarker));
+    }
+
+    // Signatures first, top down: the fields checked afterwards (validity, constraints)
+    // mean something only once their certificate is authenticated.
+    let intermediate_spki = spki_der(intermediate)?;
+    let issuer = intermediate.tbs_certificate().issuer();
+    let intermediate_der = intermediate
+        .to_der()
+        .map_err(|_| chain_err(ChainError::BadCertificates))?;
+    let fingerprint = provider.sha256(&[&intermediate_der]);
+    if !cache.contains(&fingerprint) {
+        let trusted = anchors
+            .anchors
+            .iter()
+            .filter(|anchor| anchor.subject == *issuer)
+            .any(|anchor| check_signed_by(provider, intermediate, &anchor.spki_der).is_ok());
+        if !trusted {
+            return Err(chain_err(ChainError::UntrustedRoot));
+        }
+        cache.insert(fingerprint);
+    }
+    check_signed_by(provider, leaf, &intermediate_spki)
+        .map_err(|_| chain_err(ChainError::BadLeafSignature))?;
+
+    for cert in [intermediate, leaf] {
+        let (not_before, not_after) = validity(cert);
+        if time < not_before || time > not_after {
+            return Err(chain_err(ChainError::Expired));
+        }
+    }
+    check_usage(intermediate, true)?;
+    check_usage(leaf, false)?;
+
+    let leaf_spki = spki_der(leaf)?;
+    if curve(&leaf_spki)? != Curve::P256 {
+        return Err(chain_err(ChainError::UnsupportedAlgorithm));
+    }
+    Ok(Leaf {
+        spki_der: leaf_spki,
+        subject: leaf_tbs.subject().to_string(),
+        not_after: validity(leaf).1,
+    })
+}
+
+/// Whether `cert` is the certificate the `SignerInfo` identifies.
+fn names_signer(cert: &Certificate, signer: &SignerId) -> bool {
+    let tbs = cert.tbs_certificate();
+    match signer {
+        SignerId::IssuerAndSerial(ias) => {
+            ias.issuer == *tbs.issuer() && ias.serial_number == *tbs.serial_number()
+        }
+        SignerId::SubjectKeyId(id) => {
+            // extnValue of subjectKeyIdentifier is a DER OCTET STRING.
+            find_extension(cert, OID_SUBJECT_KEY_ID)
+                .and_then(|value| der::asn1::OctetString::from_der(value).ok())
+                .is_some_and(|ski| ski.as_bytes() == id.as_slice())
+        }
+    }
+}
+
+fn spki_der(cert: &Certificate) -> Result<Vec<u8>, Error> {
+    cert.tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .map_err(|_| Error::CertificateChain(ChainError::BadCertificates))
+}
+
+fn validity(cert: &Certificate) -> (UnixTime, UnixTime) {
+    let v = cert.tbs_certificate().validity();
+    (
+        UnixTime::since_unix_epoch(v.not_before.to_unix_duration().as_secs()),
+        UnixTime::since_unix_epoch(v.not_after.to_unix_duration().as_secs()),
+    )
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Curve {
+    P256,
+    P384,
+}
+
+/// The named curve of an EC `SubjectPublicKeyInfo`.
+fn curve(spki_der: &[u8]) -> Result<Curve, Error> {
+    let unsupported = Error::CertificateChain(ChainError::UnsupportedAlgorithm);
+    let spki =
+        spki::SubjectPublicKeyInfoRef::from_der(spki_der).map_err(|_| unsupported.clone())?;
+    if spki.algorithm.oid != OID_EC_PUBLIC_KEY {
+        return Err(unsupported);
+    }
+    match spki.algorithm.parameters_oid() {
+        Ok(OID_P256) => Ok(Curve::P256),
+        Ok(OID_P384) => Ok(Curve::P384),
+        _ => Err(unsupported),
+    }
+}
+
+/// Verifies `cert`'s signature with the issuer key `issuer_spki`, dispatching on the
+/// certificate's `signatureAlgorithm` and the issuer's curve (Apple's root signs its
+/// intermediate with ecdsa-with-SHA256 under a P-384 key).
+fn check_signed_by(
+    provider: &dyn Provider,
+    cert: &Certificate,
+    issuer_spki: &[u8],
+) -> Result<(), Error> {
+    let unsupported = Error::CertificateChain(ChainError::UnsupportedAlgorithm);
+    let alg = cert.signature_algorithm();
+    // RFC 5280 §4.1.1.2: the outer and signed algorithm identifiers must be equal;
+    // RFC 5758 §3.2: ECDSA identifiers have absent parameters.
+    if alg != cert.tbs_certificate().signature() || alg.parameters.is_some() {
+        return Err(unsupported);
+    }
+    let algorithm = match (alg.oid, curve(issuer_spki)?) {
+        (OID_ECDSA_SHA256, Curve::P256) => SignatureAlgorithm::EcdsaP256Sha256,
+        (OID_ECDSA_SHA256, Curve::P384) => SignatureAlgorithm::EcdsaP384Sha256,
+        (OID_ECDSA_SHA384, Curve::P384) => SignatureAlgorithm::EcdsaP384Sha384,
+        _ => return Err(unsupported),
+    };
+    let signature = cert.signature().as_bytes().ok_or(Error::SignatureInvalid)?;
+    let tbs = cert
+        .tbs_certificate()
+        .to_der()
+        .map_err(|_| Error::CertificateChain(ChainError::BadCertificates))?;
+    provider.verify_signature(algorithm, issuer_spki, &tbs, signature)
+}
+
+/// Basic constraints, key usage, and no critical extension this verifier does not know.
+fn check_usage(cert: &Certificate, is_ca: bool) -> Result<(), Error> {
+    let usage = Error::CertificateChain(ChainError::Usage);
+    let tbs = cert.tbs_certificate();
+    let constraints = tbs
+        .get_extension::<BasicConstraints>()
+        .map_err(|_| usage.clone())?;
+    match constraints {
+        // A CA certificate must say so (RFC 5280 §4.2.1.9); its path length constraint,
+        // if any, allows the one leaf below it whatever its value.
+        Some((_, bc)) if bc.ca == is_ca => {}
+        None if !is_ca => {}
+        _ => return Err(usage),
+    }
+    if let Some((_, key_usage)) = tbs.get_extension::<KeyUsage>().map_err(|_| usage.clone())? {
+        let allowed = if is_ca {
+            key_usage.key_cert_sign()
+        } else {
+            key_usage.digital_signature()
+        };
+        if !allowed {
+            return Err(usage);
+        }
+    }
+    let understood = [
+        OID_BASIC_CONSTRAINTS,
+        OID_KEY_USAGE,
+        OID_APPLE_PAY_LEAF,
+        OID_APPLE_PAY_INTERMEDIATE,
+    ];
+    let unknown_critical = tbs
+        .extensions()
+        .into_iter()
+        .flatten()
+        .any(|ext| ext.critical && !understood.contains(&ext.extn_id));
+    if unknown_critical {
+        return Err(usage);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::default_provider;
+
+    #[test]
+    fn embedded_root_is_apple_root_ca_g3() {
+        let fingerprint = default_provider().sha256(&[APPLE_ROOT_CA_G3_DER]);
+        let hex: String = fingerprint
+            .iter()
+            .map(|b| alloc::format!("{b:02x}"))
+            .collect();
+        assert_eq!(
+            hex,
+            "63343abfb89a6a03ebb57e9b3f5fa7be7c4f5c756f3017b3a8c488c3653e9179"
+        );
+        let anchors = TrustAnchors::apple();
+        assert_eq!(anchors.len(), 1);
+        assert_eq!(
+            anchors.anchors[0].subject.to_string(),
+            "C=US,O=Apple Inc.,OU=Apple Certification Authority,CN=Apple Root CA - G3"
+        );
+        // The root is self-signed with ecdsa-with-SHA384 under its P-384 key.
+        let root = Certificate::from_der(APPLE_ROOT_CA_G3_DER).unwrap();
+        check_signed_by(default_provider(), &root, &anchors.anchors[0].spki_der).unwrap();
+        assert_eq!(curve(&anchors.anchors[0].spki_der).unwrap(), Curve::P384);
+    }
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn cache_is_bounded_and_exact() {
+        let cache = IssuedByAnchor::default();
+        for i in 0..=CACHE_CAPACITY {
+            cache.insert([u8::try_from(i).unwrap(); 32]);
+        }
+        assert!(!cache.contains(&[0; 32]));
+        assert!(cache.contains(&[1; 32]));
+        assert!(cache.contains(&[u8::try_from(CACHE_CAPACITY).unwrap(); 32]));
+        assert!(!cache.contains(&[0xFF; 32]));
+    }
+
+    #[test]
+    fn anchors_from_pem_and_der() {
+        let pem = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/test-vectors/synthetic-appdata/test_root.pem"
+        ))
+        .unwrap();
+        assert_eq!(TrustAnchors::from_pem_or_der(&pem).unwrap().len(), 1);
+        assert_eq!(
+            TrustAnchors::from_pem_or_der(APPLE_ROOT_CA_G3_DER)
+                .unwrap()
+                .len(),
+            1
+        );
+        for bad in [
+            &b""[..],
+            b"-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
+            b"\x30\x00",
+        ] {
+            assert!(TrustAnchors::from_pem_or_der(bad).is_err());
+        }
+    }
+}
