@@ -86,6 +86,19 @@ fn keygen_csr_hash_round_trip() {
         let csr_path = dir.path(&format!("{name}.csr"));
         std::fs::write(&csr_path, &csr).unwrap();
 
+        if let Ok(out) = Command::new("openssl")
+            .args(["req", "-verify", "-noout", "-in", &csr_path])
+            .output()
+        {
+            let verdict = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                out.status.success() && verdict.contains("verify OK"),
+                "{name}: {verdict}"
+            );
+        } else {
+            eprintln!("openssl not found: skipping `openssl req -verify` of the CLI's CSR");
+        }
+
         let key_hash = stdout(&run(&["hash", &key]));
         assert_eq!(key_hash.len(), 45, "{key_hash:?}");
         assert!(key_hash.ends_with('\n'));
