@@ -19,7 +19,8 @@ use crate::provider::{Provider, default_provider};
 /// Largest key file accepted, in bytes (a PEM bundle with a few certificates fits easily).
 pub const MAX_KEY_INPUT_LEN: usize = 64 * 1024;
 
-const ID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+pub(crate) const ID_EC_PUBLIC_KEY: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 pub(crate) const SECP256R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
 const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 
@@ -223,7 +224,8 @@ impl PrivateKey {
         match material {
             Material::P256(scalar) => {
                 let inner = provider.p256_private_key(&scalar)?;
-                let pkcs8 = p256_pkcs8(&scalar, inner.public_key_spki()).ok_or_else(invalid)?;
+                let pkcs8 = crate::keygen::p256_pkcs8(&scalar, inner.public_key_spki())
+                    .ok_or_else(invalid)?;
                 Ok(Self {
                     inner,
                     algorithm: KeyAlgorithm::P256,
@@ -387,27 +389,6 @@ fn pkcs1_material(der: &[u8]) -> Result<Material, Error> {
         return Err(Error::KeyImport(KeyImportError::UnsupportedAlgorithm));
     }
     Ok(Material::Rsa(Zeroizing::new(der.to_vec())))
-}
-
-/// PKCS#8 DER of a P-256 key: the SEC1 `ECPrivateKey` (with its public key, as OpenSSL
-/// writes it) inside a `PrivateKeyInfo` naming the curve.
-fn p256_pkcs8(scalar: &[u8; 32], spki_der: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
-    let spki = spki::SubjectPublicKeyInfoRef::from_der(spki_der).ok()?;
-    let ec = sec1::EcPrivateKey {
-        private_key: scalar,
-        parameters: None,
-        public_key: spki.subject_public_key.as_bytes(),
-    };
-    let ec_der = Zeroizing::new(ec.to_der().ok()?);
-    let curve = der::asn1::AnyRef::from(&SECP256R1);
-    let info = pkcs8::PrivateKeyInfoRef::new(
-        spki::AlgorithmIdentifierRef {
-            oid: ID_EC_PUBLIC_KEY,
-            parameters: Some(curve),
-        },
-        der::asn1::OctetStringRef::new(&ec_der).ok()?,
-    );
-    Some(Zeroizing::new(info.to_der().ok()?))
 }
 
 /// The P-256 scalar inside a SEC1 `ECPrivateKey`; `outer_curve` is the curve named by an

@@ -8,7 +8,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use der::Decode;
+use der::{Decode, Encode};
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
@@ -85,7 +85,7 @@ impl PrivateKey {
         let mut ec =
             sec1::EcPrivateKey::from_der(info.private_key.as_bytes()).map_err(|_| NOT_P256)?;
         ec.parameters = Some(sec1::EcParameters::NamedCurve(crate::key::SECP256R1));
-        let der = der::Encode::to_der(&ec).map_err(|_| NOT_P256)?;
+        let der = ec.to_der().map_err(|_| NOT_P256)?;
         Ok(Zeroizing::new(der))
     }
 
@@ -107,6 +107,27 @@ impl PrivateKey {
         let pem = to_pem("PUBLIC KEY", self.public_key_spki_der())?;
         Ok(String::from(pem.as_str()))
     }
+}
+
+/// PKCS#8 DER of a P-256 key: the SEC1 `ECPrivateKey` (with its public key, as OpenSSL
+/// writes it) inside a `PrivateKeyInfo` naming the curve.
+pub(crate) fn p256_pkcs8(scalar: &[u8; 32], spki_der: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    let spki = spki::SubjectPublicKeyInfoRef::from_der(spki_der).ok()?;
+    let ec = sec1::EcPrivateKey {
+        private_key: scalar,
+        parameters: None,
+        public_key: spki.subject_public_key.as_bytes(),
+    };
+    let ec_der = Zeroizing::new(ec.to_der().ok()?);
+    let curve = der::asn1::AnyRef::from(&crate::key::SECP256R1);
+    let info = pkcs8::PrivateKeyInfoRef::new(
+        spki::AlgorithmIdentifierRef {
+            oid: crate::key::ID_EC_PUBLIC_KEY,
+            parameters: Some(curve),
+        },
+        der::asn1::OctetStringRef::new(&ec_der).ok()?,
+    );
+    Some(Zeroizing::new(info.to_der().ok()?))
 }
 
 /// PEM-encodes `der` under `label`, LF line endings, into zeroizing memory.
