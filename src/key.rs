@@ -577,7 +577,7 @@ mod tests {
         use rand::SeedableRng;
         use rsa::pkcs1::EncodeRsaPrivateKey;
         let mut rng = rand::rngs::StdRng::seed_from_u64(1);
-        let small = rsa::RsaPrivateKey::new(&mut rng, 1024).unwrap();
+        let small = rsa::PrivateKey::new(&mut rng, 1024).unwrap();
         let der = small.to_pkcs1_der().unwrap();
         assert_eq!(
             PrivateKey::from_der(der.as_bytes()).unwrap_err(),

@@ -246,9 +246,9 @@ mod rustcrypto {
     /// Largest RSA modulus accepted, in bits (bounds the cost of one operation).
     const MAX_RSA_BITS: usize = 4096;
 
-    /// An in-memory RSA key. `rsa::RsaPrivateKey` zeroizes itself on drop.
+    /// An in-memory RSA key. `rsa::PrivateKey` zeroizes itself on drop.
     pub(super) struct RsaKey {
-        secret: rsa::RsaPrivateKey,
+        secret: rsa::PrivateKey,
         spki: Vec<u8>,
     }
 
@@ -257,7 +257,7 @@ mod rustcrypto {
             use rsa::pkcs1::DecodeRsaPrivateKey;
             use rsa::traits::PublicKeyParts;
             let invalid = || Error::KeyImport(KeyImportError::InvalidKey);
-            let secret = rsa::RsaPrivateKey::from_pkcs1_der(der).map_err(|_| invalid())?;
+            let secret = rsa::PrivateKey::from_pkcs1_der(der).map_err(|_| invalid())?;
             let bits = secret.n().bit_width() as usize;
             if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&bits) {
                 return Err(Error::KeyImport(KeyImportError::UnsupportedAlgorithm));
