@@ -124,6 +124,7 @@ mod pem;
 #[cfg(feature = "pkcs12")]
 mod pkcs12;
 pub mod provider;
+mod rsa_blinding;
 mod time;
 mod token;
 mod validation_url;
