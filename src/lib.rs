@@ -119,6 +119,10 @@ mod merchant_session;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod mint;
+#[cfg(feature = "test-util")]
+mod mint_envelope;
+#[cfg(feature = "test-util")]
+mod mint_keys;
 mod payment;
 mod pem;
 #[cfg(feature = "pkcs12")]
