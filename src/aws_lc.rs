@@ -227,8 +227,8 @@ mod tests {
 
     #[test]
     fn rsa_oaep_unwrap_agrees_with_rustcrypto() {
-        use rand::SeedableRng;
         use ::rsa::pkcs1::DecodeRsaPrivateKey;
+        use rand::SeedableRng;
         let pem = include_str!("../test-vectors/onboarding/rsa.pkcs1.pem");
         let ours = PrivateKey::from_pem_or_der_with(&AwsLc, pem.as_bytes()).unwrap();
         let theirs = PrivateKey::from_pem_or_der_with(&RustCrypto, pem.as_bytes()).unwrap();

@@ -483,6 +483,42 @@ mod tests {
     }
 
     #[test]
+    fn leaf_keys_are_p256_or_rsa_of_2048_bits_and_more() {
+        use rand::SeedableRng;
+        use spki::EncodePublicKey;
+        let rsa_2048 = crate::PrivateKey::from_pem_or_der(include_bytes!(
+            "../test-vectors/onboarding/rsa.pkcs1.pem"
+        ))
+        .unwrap();
+        assert_eq!(
+            leaf_signature_algorithm(crate::MerchantKey::public_key_spki(&rsa_2048)),
+            Ok(SignatureAlgorithm::RsaPkcs1Sha256)
+        );
+        let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+        let p256 = crate::PrivateKey::generate_p256(&mut rng).unwrap();
+        assert_eq!(
+            leaf_signature_algorithm(crate::MerchantKey::public_key_spki(&p256)),
+            Ok(SignatureAlgorithm::EcdsaP256Sha256)
+        );
+        let rsa_1024 = rsa::PrivateKey::new(&mut rng, 1024)
+            .unwrap()
+            .to_public_key()
+            .to_public_key_der()
+            .unwrap();
+        let anchors = TrustAnchors::apple();
+        for refused in [
+            rsa_1024.as_bytes(),
+            &anchors.anchors[0].spki_der,
+            b"\x30\x00",
+        ] {
+            assert_eq!(
+                leaf_signature_algorithm(refused),
+                Err(Error::CertificateChain(ChainError::UnsupportedAlgorithm))
+            );
+        }
+    }
+
+    #[test]
     fn anchors_from_pem_and_der() {
         let pem = std::fs::read(concat!(
             env!("CARGO_MANIFEST_DIR"),

@@ -336,6 +336,40 @@ mod tests {
     }
 
     #[test]
+    fn signer_algorithms_are_ecdsa_or_rsa_with_sha256() {
+        let alg = |oid: &str, parameters: Option<der::asn1::Any>| AlgorithmIdentifierOwned {
+            oid: ObjectIdentifier::new_unwrap(oid),
+            parameters,
+        };
+        let null = || Some(der::asn1::Any::null());
+        let ecdsa = SignatureAlgorithm::EcdsaP256Sha256;
+        let rsa = SignatureAlgorithm::RsaPkcs1Sha256;
+        for (oid, expected) in [
+            ("1.2.840.10045.4.3.2", ecdsa),
+            ("1.2.840.113549.1.1.11", rsa),
+            ("1.2.840.113549.1.1.1", rsa),
+        ] {
+            assert_eq!(check_signature_algorithm(&alg(oid, None)), Ok(expected));
+            assert_eq!(check_signature_algorithm(&alg(oid, null())), Ok(expected));
+            let odd = Some(der::asn1::Any::new(der::Tag::Integer, [1u8]).unwrap());
+            assert!(check_signature_algorithm(&alg(oid, odd)).is_err(), "{oid}");
+        }
+        // sha1WithRSAEncryption, sha384WithRSAEncryption, RSASSA-PSS, ecdsa-with-SHA384.
+        for oid in [
+            "1.2.840.113549.1.1.5",
+            "1.2.840.113549.1.1.12",
+            "1.2.840.113549.1.1.10",
+            "1.2.840.10045.4.3.3",
+        ] {
+            assert_eq!(
+                check_signature_algorithm(&alg(oid, null())),
+                Err(Error::SignatureInvalid),
+                "{oid}"
+            );
+        }
+    }
+
+    #[test]
     fn deep_indefinite_nesting_is_an_error() {
         let mut deep = Vec::new();
         for _ in 0..10_000 {

@@ -109,6 +109,10 @@ pub enum Fault {
     /// `RSA_v1`: the key is wrapped for another RSA key than the one `publicKeyHash` names,
     /// validly signed (`decryption_failed`).
     WrappedForOtherKey,
+    /// The `SignerInfo` (and its algorithm protection attribute) names the other signature
+    /// algorithm than the leaf's key makes: sha256WithRSAEncryption for an ECDSA
+    /// signature, ecdsa-with-SHA256 for an RSA one (`signature`).
+    MismatchedSignatureAlgorithm,
 }
 
 /// Which key signs the token's CMS signature: the leaf certificate's.
@@ -402,12 +406,18 @@ impl TestPki {
         let sha256_alg = seq(&[&oid("2.16.840.1.101.3.4.2.1"), &[0x05, 0x00]]);
         // The signature algorithm's contents: ECDSA without parameters (RFC 5758),
         // RSA with NULL ones (RFC 4055).
-        let (signature_alg, serial) = match spec.signer {
-            Signer::Ecdsa => (oid(OID_ECDSA_SHA256), LEAF_SERIAL),
-            Signer::Rsa => (
-                [oid(OID_SHA256_WITH_RSA), vec![0x05, 0x00]].concat(),
-                RSA_LEAF_SERIAL,
-            ),
+        let (ecdsa_alg, rsa_alg) = (
+            oid(OID_ECDSA_SHA256),
+            [oid(OID_SHA256_WITH_RSA), vec![0x05, 0x00]].concat(),
+        );
+        let mismatched = spec.fault == Some(Fault::MismatchedSignatureAlgorithm);
+        let signature_alg = match (spec.signer, mismatched) {
+            (Signer::Ecdsa, false) | (Signer::Rsa, true) => ecdsa_alg,
+            (Signer::Rsa, false) | (Signer::Ecdsa, true) => rsa_alg,
+        };
+        let serial = match spec.signer {
+            Signer::Ecdsa => LEAF_SERIAL,
+            Signer::Rsa => RSA_LEAF_SERIAL,
         };
         let mut attrs = [
             attribute("1.2.840.113549.1.9.3", &oid("1.2.840.113549.1.7.1")),

@@ -160,6 +160,7 @@ fn rsa_signed_faults_give_their_errors() {
         Fault::TamperedSignature,
         Fault::TamperedData,
         Fault::BadMessageDigest,
+        Fault::MismatchedSignatureAlgorithm,
     ] {
         for version in [Version::EcV1, Version::RsaV1] {
             let spec = TokenSpec {
@@ -173,6 +174,15 @@ fn rsa_signed_faults_give_their_errors() {
             );
         }
     }
+    // An ECDSA signature labelled as RSA is refused the same way.
+    let spec = TokenSpec {
+        fault: Some(Fault::MismatchedSignatureAlgorithm),
+        ..spec(Version::EcV1, Signer::Ecdsa)
+    };
+    assert_eq!(
+        mint(&spec).verify_at_signing_time(&verifier).unwrap_err(),
+        Error::SignatureInvalid
+    );
 }
 
 #[test]
