@@ -137,9 +137,9 @@ fn verify_prints_what_was_verified() {
     assert_eq!(
         String::from_utf8(output.stdout).unwrap(),
         concat!(
-            r#"{"leaf_not_after":"2024-05-16T01:32:57Z","#,
+            r#"{"signing_time":"2021-09-01T19:03:06Z","#,
             r#""leaf_subject":"C=US,O=Apple Inc.,OU=iOS Systems,CN=ecc-smp-broker-sign_UC4-PROD","#,
-            r#""signing_time":"2021-09-01T19:03:06Z"}"#,
+            r#""leaf_not_after":"2024-05-16T01:32:57Z"}"#,
             "\n"
         )
     );

@@ -8,6 +8,10 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(token) = PaymentToken::from_json(data) {
         // Every accessor must be safe on whatever parsed.
         let _ = (token.version(), token.public_key_hash(), token.data().len());
-        let _ = (token.ephemeral_public_key(), token.wrapped_key(), token.application_data());
+        let _ = (
+            token.ephemeral_public_key(),
+            token.wrapped_key(),
+            token.application_data(),
+        );
     }
 });

@@ -325,12 +325,21 @@ fn verify_command(args: &VerifyArgs, warnings: &mut Vec<String>) -> Result<(), F
     let verifier = load_verifier(&args.time.roots)?;
     let token = PaymentToken::from_json(&read_input(&args.token)?)?;
     let verified = verify(&token, &verifier, &args.time, warnings)?;
-    let report = serde_json::json!({
-        "signing_time": verified.signing_time().to_string(),
-        "leaf_subject": verified.leaf_subject(),
-        "leaf_not_after": verified.leaf_not_after().to_string(),
-    });
-    write_stdout(format!("{report}\n").as_bytes())
+    /// Fields in the order the interface documents them.
+    #[derive(serde::Serialize)]
+    struct Report<'a> {
+        signing_time: String,
+        leaf_subject: &'a str,
+        leaf_not_after: String,
+    }
+    let report = Report {
+        signing_time: verified.signing_time().to_string(),
+        leaf_subject: verified.leaf_subject(),
+        leaf_not_after: verified.leaf_not_after().to_string(),
+    };
+    let json = serde_json::to_string(&report)
+        .map_err(|e| Failure::Usage(format!("cannot serialise the report: {e}")))?;
+    write_stdout(format!("{json}\n").as_bytes())
 }
 
 /// Verifies as the time flags say: at `--at` or now, or as of the signing time.

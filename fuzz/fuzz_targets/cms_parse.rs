@@ -1,0 +1,12 @@
+//! The BER/DER CMS reader alone: any bytes as the token's `signature` field.
+//!
+//! Seeded with the signatures of every vector in `test-vectors/` (BER with indefinite
+//! lengths from Apple, DER from the simulator).
+#![no_main]
+
+use applepay_crypto::__fuzz::parse_cms_signature;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = parse_cms_signature(data);
+});

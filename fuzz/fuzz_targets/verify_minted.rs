@@ -1,0 +1,111 @@
+//! Full verification with a fixed test PKI, structure-aware: the fuzzer chooses the token
+//! contents, the encoding and a fault from the simulator, then edits bytes of the minted
+//! signature and content. Every edit must be rejected; only untouched, faultless tokens
+//! verify and decrypt, to exactly what was minted.
+#![no_main]
+
+use std::sync::LazyLock;
+
+use applepay_crypto::mint::{Encoding, Fault, TestPki, TokenSpec};
+use applepay_crypto::{DEFAULT_MAX_AGE, Keyring, PaymentToken, UnixTime, Verifier};
+use arbitrary::Arbitrary;
+use base64ct::{Base64, Encoding as _};
+use libfuzzer_sys::fuzz_target;
+
+struct Fixture {
+    pki: TestPki,
+    verifier: Verifier,
+    keyring: Keyring,
+}
+
+static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
+    let pki = TestPki::new(b"fuzz").expect("test PKI");
+    let mut keyring = Keyring::new();
+    keyring.add_with_merchant_id(pki.merchant_key().expect("key"), pki.merchant_id());
+    Fixture {
+        verifier: pki.verifier(),
+        keyring,
+        pki,
+    }
+});
+
+const FAULTS: [Fault; 7] = [
+    Fault::WrongLeafOid,
+    Fault::MissingIntermediateOid,
+    Fault::ExpiredLeaf,
+    Fault::UntrustedRoot,
+    Fault::BadMessageDigest,
+    Fault::TamperedData,
+    Fault::TamperedSignature,
+];
+
+#[derive(Arbitrary, Debug)]
+struct Input {
+    plaintext: Vec<u8>,
+    transaction_id: Vec<u8>,
+    application_data: Option<Vec<u8>>,
+    der: bool,
+    fault: Option<u8>,
+    /// Seconds after 2025-01-01 (within the test PKI's validity).
+    signed_offset: u32,
+    /// (field, position, xor mask) edits applied to the minted token.
+    edits: Vec<(u8, u16, u8)>,
+}
+
+fuzz_target!(|input: Input| {
+    let f = &*FIXTURE;
+    if input.transaction_id.is_empty() || input.edits.len() > 8 {
+        return;
+    }
+    let signed =
+        UnixTime::since_unix_epoch(1_735_689_600 + u64::from(input.signed_offset % 300_000_000));
+    let mut spec = TokenSpec::new(input.plaintext.clone(), signed);
+    spec.transaction_id = input.transaction_id;
+    spec.application_data = input.application_data.filter(|a| !a.is_empty());
+    spec.encoding = if input.der {
+        Encoding::Der
+    } else {
+        Encoding::BerIndefinite
+    };
+    spec.fault = input.fault.map(|i| FAULTS[usize::from(i) % FAULTS.len()]);
+    let Ok(json) = f.pki.mint(&spec) else { return };
+    let mut token: serde_json::Value = serde_json::from_str(&json).expect("minted JSON");
+    let mut edited = false;
+    for (field, position, mask) in input.edits {
+        if mask == 0 {
+            continue;
+        }
+        let key = ["signature", "data", "ephemeralPublicKey"][usize::from(field) % 3];
+        let slot = if key == "ephemeralPublicKey" {
+            &mut token["header"][key]
+        } else {
+            &mut token[key]
+        };
+        let mut bytes = Base64::decode_vec(slot.as_str().expect("string")).expect("base64");
+        if bytes.is_empty() {
+            continue;
+        }
+        let i = usize::from(position) % bytes.len();
+        bytes[i] ^= mask;
+        *slot = Base64::encode_string(&bytes).into();
+        edited = true;
+    }
+    let Ok(token) = PaymentToken::from_json(token.to_string().as_bytes()) else {
+        return;
+    };
+    match token.verify(&f.verifier, signed, DEFAULT_MAX_AGE) {
+        Ok(verified) => {
+            assert!(
+                !edited && spec.fault.is_none(),
+                "an edited or faulty token verified"
+            );
+            if let Ok(payment) = f.keyring.decrypt(&verified) {
+                assert_eq!(payment.plaintext(), spec.plaintext.as_slice());
+            }
+        }
+        Err(_) => assert!(
+            edited || spec.fault.is_some(),
+            "a faultless token failed to verify"
+        ),
+    }
+});
