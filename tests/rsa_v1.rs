@@ -304,3 +304,42 @@ fn rsa_minting_is_deterministic_and_needs_with_rsa() {
     // The EC half is the same PKI with or without RSA.
     assert_eq!(ec_only.root_pem().unwrap(), PKI.root_pem().unwrap());
 }
+
+/// The RSA merchant key as Keychain exports it: a `.p12` made by `openssl pkcs12 -export`
+/// (when OpenSSL is installed) decrypts an `RSA_v1` token with the certificate inside.
+#[cfg(feature = "pkcs12")]
+#[test]
+fn rsa_key_from_pkcs12_decrypts() {
+    use std::process::Command;
+    let dir = std::env::temp_dir().join(format!("applepay-rsa-p12-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (key, cert, p12) = (dir.join("key.pem"), dir.join("cert.pem"), dir.join("m.p12"));
+    std::fs::write(&key, PKI.rsa_merchant_key_pem().unwrap()).unwrap();
+    std::fs::write(&cert, PKI.rsa_merchant_cert_pem().unwrap()).unwrap();
+    let made = Command::new("openssl")
+        .args(["pkcs12", "-export", "-passout", "pass:test", "-inkey"])
+        .arg(&key)
+        .arg("-in")
+        .arg(&cert)
+        .arg("-out")
+        .arg(&p12)
+        .status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("openssl not usable: skipping the PKCS#12 round trip");
+        return;
+    }
+    let bundle = applepay_crypto::Pkcs12::from_der(&std::fs::read(&p12).unwrap(), "test").unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let cert = bundle.certificate_for_key().unwrap().clone();
+    let (key, _) = bundle.into_parts();
+    assert_eq!(key.algorithm(), KeyAlgorithm::Rsa);
+    let mut keyring = Keyring::new();
+    keyring.add_with_certificate(key, &cert).unwrap();
+    let verified = mint(&spec(Version::RsaV1, Signer::Rsa))
+        .verify_at_signing_time(&PKI.verifier())
+        .unwrap();
+    assert_eq!(
+        keyring.decrypt(&verified).unwrap().plaintext(),
+        SAMPLE_PLAINTEXT.as_bytes()
+    );
+}
