@@ -10,8 +10,8 @@
 use std::fs;
 use std::path::Path;
 
-use applepay_crypto::UnixTime;
-use applepay_crypto::mint::{Encoding, Fault, SAMPLE_PLAINTEXT, TestPki, TokenSpec};
+use applepay_crypto::mint::{Encoding, Fault, SAMPLE_PLAINTEXT, Signer, TestPki, TokenSpec};
+use applepay_crypto::{UnixTime, Version};
 
 const SEED: &[u8] = b"applepay-crypto test-vectors v1";
 const SIGNED: &str = "2026-03-04T05:06:07Z";
@@ -23,7 +23,24 @@ struct Case {
     fault: Option<Fault>,
     /// Seconds from the signing time to the verification time; `None`: at signing time.
     verify_offset: Option<i64>,
+    /// Decrypt without verifying (`Verify = skip`).
+    skip_verify: bool,
     error: Option<&'static str>,
+    version: Version,
+    signer: Signer,
+    /// Which merchant key (and certificate) the folder holds.
+    key: Key,
+}
+
+/// The merchant key written to a folder, with its certificate.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Key {
+    /// The P-256 key, SEC1.
+    Ec,
+    /// The RSA key, PKCS#1 (`RSA PRIVATE KEY`).
+    RsaPkcs1,
+    /// The RSA key, PKCS#8 (`PRIVATE KEY`).
+    RsaPkcs8,
 }
 
 const fn case(
@@ -39,13 +56,32 @@ const fn case(
         encoding: Encoding::BerIndefinite,
         fault,
         verify_offset,
+        skip_verify: false,
         error,
+        version: Version::EcV1,
+        signer: Signer::Ecdsa,
+        key: Key::Ec,
+    }
+}
+
+/// An `RSA_v1` case: the RSA merchant key (PKCS#1), signed by the EC leaf.
+const fn rsa_case(
+    name: &'static str,
+    comment: &'static str,
+    fault: Option<Fault>,
+    error: Option<&'static str>,
+) -> Case {
+    Case {
+        version: Version::RsaV1,
+        key: Key::RsaPkcs1,
+        ..case(name, comment, fault, None, error)
     }
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("test-vectors");
-    let pki = TestPki::new(SEED)?;
+    // The EC half is what `TestPki::new(SEED)` makes; the RSA keys are generated too.
+    let pki = TestPki::with_rsa(SEED)?;
     let signed = UnixTime::parse_rfc3339(SIGNED)?;
     let cases = [
         case(
@@ -135,6 +171,93 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             None,
             Some("malformed"),
         ),
+        Case {
+            verify_offset: Some(60),
+            ..rsa_case(
+                "minted-rsa-v1-ber",
+                "RSA_v1 (PKCS#1 merchant key), EC leaf, BER; verified one minute after signing",
+                None,
+                None,
+            )
+        },
+        Case {
+            encoding: Encoding::Der,
+            signer: Signer::Rsa,
+            key: Key::RsaPkcs8,
+            ..rsa_case(
+                "minted-rsa-v1-rsa-signed",
+                "RSA_v1 (PKCS#8 merchant key), RSA-2048 leaf (sha256WithRSAEncryption), DER",
+                None,
+                None,
+            )
+        },
+        Case {
+            signer: Signer::Rsa,
+            ..case(
+                "minted-ec-v1-rsa-signed",
+                "EC_v1 signed by an RSA-2048 leaf (sha256WithRSAEncryption)",
+                None,
+                None,
+                None,
+            )
+        },
+        Case {
+            key: Key::Ec,
+            ..rsa_case(
+                "minted-rsa-err-no-matching-key",
+                "RSA_v1 token; the folder holds only the merchant's EC key",
+                None,
+                Some("no_matching_key"),
+            )
+        },
+        rsa_case(
+            "minted-rsa-err-wrapped-for-other-key",
+            "validly signed; the AES key is wrapped for another RSA key than publicKeyHash names",
+            Some(Fault::WrappedForOtherKey),
+            Some("decryption_failed"),
+        ),
+        rsa_case(
+            "minted-rsa-err-wrong-oaep-label",
+            "validly signed; wrappedKey uses the OAEP label \"Apple\" instead of an empty one",
+            Some(Fault::WrongOaepLabel),
+            Some("decryption_failed"),
+        ),
+        rsa_case(
+            "minted-rsa-err-wrong-oaep-hash",
+            "validly signed; wrappedKey uses OAEP with SHA-384 and MGF1-SHA-384",
+            Some(Fault::WrongOaepHash),
+            Some("decryption_failed"),
+        ),
+        rsa_case(
+            "minted-rsa-err-wrapped-key-length",
+            "validly signed; the wrapped key is 32 bytes (data is AES-256-GCM under it)",
+            Some(Fault::WrongWrappedKeyLength),
+            Some("decryption_failed"),
+        ),
+        rsa_case(
+            "minted-rsa-err-tampered-wrapped-key",
+            "one bit of wrappedKey flipped after signing",
+            Some(Fault::TamperedWrappedKey),
+            Some("signature"),
+        ),
+        Case {
+            skip_verify: true,
+            ..rsa_case(
+                "minted-rsa-err-tampered-wrapped-key-unverified",
+                "one bit of wrappedKey flipped after signing; decrypted without verification",
+                Some(Fault::TamperedWrappedKey),
+                Some("decryption_failed"),
+            )
+        },
+        Case {
+            signer: Signer::Rsa,
+            ..rsa_case(
+                "minted-rsa-err-tampered-rsa-signature",
+                "RSA-2048 leaf; one bit of the PKCS#1 v1.5 signature flipped",
+                Some(Fault::TamperedSignature),
+                Some("signature"),
+            )
+        },
     ];
     for case in cases {
         let folder = dir.join(case.name);
@@ -142,6 +265,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut spec = TokenSpec::new(SAMPLE_PLAINTEXT.as_bytes().to_vec(), signed);
         spec.encoding = case.encoding;
         spec.fault = case.fault;
+        spec.version = case.version;
+        spec.signer = case.signer;
         spec.ephemeral_seed = case.name.as_bytes().to_vec();
         spec.transaction_id = applepay_crypto::provider::default_provider()
             .sha256(&[case.name.as_bytes()])
@@ -152,12 +277,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             token = truncate_signature(&token, 64)?;
         }
         fs::write(folder.join("token.json"), token + "\n")?;
-        fs::write(folder.join("merchant_key.pem"), pki.merchant_key_pem()?)?;
-        fs::write(folder.join("merchant_cert.pem"), pki.merchant_cert_pem()?)?;
+        let (key, cert) = match case.key {
+            Key::Ec => (pki.merchant_key_pem()?, pki.merchant_cert_pem()?),
+            Key::RsaPkcs1 => (pki.rsa_merchant_key_pem()?, pki.rsa_merchant_cert_pem()?),
+            Key::RsaPkcs8 => (
+                pki.rsa_merchant_key()?.to_pkcs8_pem()?.as_str().to_owned(),
+                pki.rsa_merchant_cert_pem()?,
+            ),
+        };
+        fs::write(folder.join("merchant_key.pem"), key)?;
+        fs::write(folder.join("merchant_cert.pem"), cert)?;
         fs::write(folder.join("test_root.pem"), pki.root_pem()?)?;
 
         let mut lines = format!("# minted by examples/mint_vectors.rs: {}\n", case.comment);
-        if let Some(offset) = case.verify_offset {
+        if case.skip_verify {
+            lines += "Verify = skip\n";
+        } else if let Some(offset) = case.verify_offset {
             let at = if offset >= 0 {
                 signed.saturating_add_secs(offset.unsigned_abs())
             } else {

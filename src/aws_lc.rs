@@ -1,5 +1,6 @@
 //! The `aws-lc-rs` back-end (feature `aws-lc-rs`): AWS-LC's assembly P-256 for the two
-//! operations that dominate each token, ECDH and ECDSA verification.
+//! operations that dominate each token, ECDH and ECDSA verification, and AWS-LC's RSA for
+//! the `RSA_v1` OAEP unwrap and RSA signature verification.
 //!
 //! AES-GCM stays with RustCrypto: AWS-LC's safe API fixes the GCM nonce at 12 bytes and
 //! Apple's IV is 16, and the step costs microseconds beside the two curve operations.
@@ -8,7 +9,8 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::fmt;
 
-use aws_lc_rs::{agreement, digest, signature};
+use aws_lc_rs::{agreement, digest, rsa, signature};
+use der::asn1::ObjectIdentifier;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, KeyImportError};
@@ -21,6 +23,9 @@ const P256_SPKI_PREFIX: [u8; 26] = [
     0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a,
     0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
 ];
+
+/// rsaEncryption.
+const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 
 /// The AWS-LC back-end.
 #[derive(Clone, Copy, Debug, Default)]
@@ -57,8 +62,22 @@ impl Provider for AwsLc {
     }
 
     fn rsa_private_key(&self, pkcs1_der: &[u8]) -> Result<Box<dyn MerchantKey>, Error> {
-        // RSA stays with RustCrypto until this back-end gains it.
-        RustCrypto.rsa_private_key(pkcs1_der)
+        // RustCrypto checks the key (size, consistency) and keeps the rarely used
+        // operations: the public key and CSR signing with the caller's RNG.
+        let checked = RustCrypto.rsa_private_key(pkcs1_der)?;
+        // `from_pkcs8` refuses a bare PKCS#1 `RSAPrivateKey`: wrap it.
+        let invalid = || Error::KeyImport(KeyImportError::InvalidKey);
+        let info = pkcs8::PrivateKeyInfoRef::new(
+            spki::AlgorithmIdentifierRef {
+                oid: RSA_ENCRYPTION,
+                parameters: Some(der::asn1::AnyRef::NULL),
+            },
+            der::asn1::OctetStringRef::new(pkcs1_der).map_err(|_| invalid())?,
+        );
+        let pkcs8 = Zeroizing::new(der::Encode::to_der(&info).map_err(|_| invalid())?);
+        let key = rsa::PrivateDecryptingKey::from_pkcs8(&pkcs8).map_err(|_| invalid())?;
+        let oaep = rsa::OaepPrivateDecryptingKey::new(key).map_err(|_| invalid())?;
+        Ok(Box::new(AwsLcRsaKey { oaep, checked }))
     }
 
     fn verify_signature(
@@ -129,6 +148,41 @@ impl MerchantKey for AwsLcP256Key {
     }
 }
 
+/// An RSA key whose OAEP unwrap runs in AWS-LC (blinded with AWS-LC's own RNG,
+/// constant-time padding check; AWS-LC clears key memory when it frees it). The same key,
+/// loaded in RustCrypto, gives the public key and signs CSRs.
+struct AwsLcRsaKey {
+    oaep: rsa::OaepPrivateDecryptingKey,
+    checked: Box<dyn MerchantKey>,
+}
+
+impl fmt::Debug for AwsLcRsaKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AwsLcRsaKey").finish_non_exhaustive()
+    }
+}
+
+impl MerchantKey for AwsLcRsaKey {
+    fn public_key_spki(&self) -> &[u8] {
+        self.checked.public_key_spki()
+    }
+
+    fn rsa_oaep_sha256_decrypt(&self, wrapped_key: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+        let mut out = Zeroizing::new(alloc::vec![0u8; self.oaep.min_output_size()]);
+        let len = self
+            .oaep
+            .decrypt(&rsa::OAEP_SHA256_MGF1SHA256, wrapped_key, &mut out, None)
+            .map_err(|_| Error::DecryptionFailed)?
+            .len();
+        out.truncate(len);
+        Ok(out)
+    }
+
+    fn sign(&self, rng: &mut dyn rand_core::CryptoRng, message: &[u8]) -> Result<Vec<u8>, Error> {
+        self.checked.sign(rng, message)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,6 +223,46 @@ mod tests {
         let rsa = include_bytes!("../test-vectors/onboarding/rsa.pkcs1.pem");
         let rsa = PrivateKey::from_pem_or_der_with(&AwsLc, rsa).unwrap();
         assert_eq!(rsa.algorithm(), crate::KeyAlgorithm::Rsa);
+    }
+
+    #[test]
+    fn rsa_oaep_unwrap_agrees_with_rustcrypto() {
+        use ::rsa::pkcs1::DecodeRsaPrivateKey;
+        use rand::SeedableRng;
+        let pem = include_str!("../test-vectors/onboarding/rsa.pkcs1.pem");
+        let ours = PrivateKey::from_pem_or_der_with(&AwsLc, pem.as_bytes()).unwrap();
+        let theirs = PrivateKey::from_pem_or_der_with(&RustCrypto, pem.as_bytes()).unwrap();
+        assert_eq!(ours.public_key_spki(), theirs.public_key_spki());
+        let public = ::rsa::PrivateKey::from_pkcs1_pem(pem)
+            .unwrap()
+            .to_public_key();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(9);
+        let wrapped = public
+            .oaep_encrypt_with_rng::<sha2::Sha256, _>(&mut rng, &[7; 16])
+            .unwrap();
+        for key in [&ours, &theirs] {
+            assert_eq!(
+                key.rsa_oaep_sha256_decrypt(&wrapped).unwrap().as_slice(),
+                &[7; 16]
+            );
+        }
+        let mut flipped = wrapped.clone();
+        flipped[100] ^= 1;
+        let labelled = public
+            .encrypt(
+                &mut rng,
+                ::rsa::Oaep::<sha2::Sha256>::new_with_label(*b"x"),
+                &[7; 16],
+            )
+            .unwrap();
+        for bad in [&flipped[..], &labelled, &wrapped[1..], &[]] {
+            for key in [&ours, &theirs] {
+                assert_eq!(
+                    key.rsa_oaep_sha256_decrypt(bad).unwrap_err(),
+                    Error::DecryptionFailed
+                );
+            }
+        }
     }
 
     #[test]

@@ -46,6 +46,11 @@ pub const MAX_ANCHOR_INPUT_LEN: usize = 64 * 1024;
 const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
 const OID_P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
+const OID_RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+/// Smallest RSA leaf key accepted, in bits.
+const MIN_RSA_LEAF_BITS: usize = 2048;
+/// Largest RSA leaf key accepted, in bits.
+const MAX_RSA_LEAF_BITS: usize = 8192;
 const OID_BASIC_CONSTRAINTS: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.19");
 const OID_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
 const OID_SUBJECT_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
@@ -202,6 +207,8 @@ impl IssuedByAnchor {
 #[derive(Clone, Debug)]
 pub(crate) struct Leaf {
     pub(crate) spki_der: Vec<u8>,
+    /// How the leaf's key signs: ECDSA P-256/SHA-256 or RSA PKCS#1 v1.5/SHA-256.
+    pub(crate) signature_algorithm: SignatureAlgorithm,
     pub(crate) subject: String,
     pub(crate) not_after: UnixTime,
 }
@@ -267,11 +274,10 @@ pub(crate) fn verify_chain(
     check_usage(leaf, false)?;
 
     let leaf_spki = spki_der(leaf)?;
-    if curve(&leaf_spki)? != Curve::P256 {
-        return Err(chain_err(ChainError::UnsupportedAlgorithm));
-    }
+    let signature_algorithm = leaf_signature_algorithm(&leaf_spki)?;
     Ok(Leaf {
         spki_der: leaf_spki,
+        signature_algorithm,
         subject: leaf_tbs.subject().to_string(),
         not_after: validity(leaf).1,
     })
@@ -326,6 +332,42 @@ fn curve(spki_der: &[u8]) -> Result<Curve, Error> {
         Ok(OID_P256) => Ok(Curve::P256),
         Ok(OID_P384) => Ok(Curve::P384),
         _ => Err(unsupported),
+    }
+}
+
+/// The CMS signature algorithm a leaf key makes: ECDSA with SHA-256 for a P-256 key
+/// (`EC_v1` tokens, and Apple's usual signer), RSA PKCS#1 v1.5 with SHA-256 for an RSA key
+/// of 2048 to 8192 bits (the range aws-lc-rs verifies). Anything else is
+/// [`ChainError::UnsupportedAlgorithm`].
+fn leaf_signature_algorithm(spki_der: &[u8]) -> Result<SignatureAlgorithm, Error> {
+    let unsupported = Error::CertificateChain(ChainError::UnsupportedAlgorithm);
+    let spki =
+        spki::SubjectPublicKeyInfoRef::from_der(spki_der).map_err(|_| unsupported.clone())?;
+    if spki.algorithm.oid == OID_RSA_ENCRYPTION {
+        // RFC 3279 §2.3.1: the parameters are NULL.
+        if !spki.algorithm.parameters.is_some_and(|p| p.is_null()) {
+            return Err(unsupported);
+        }
+        let key = spki
+            .subject_public_key
+            .as_bytes()
+            .and_then(|bits| rsa::pkcs1::RsaPublicKeyRef::from_der(bits).ok())
+            .ok_or(unsupported.clone())?;
+        let modulus = key.modulus.as_bytes();
+        let leading_zeros = modulus.first().map_or(8, |b| b.leading_zeros() as usize);
+        let bits = modulus
+            .len()
+            .saturating_mul(8)
+            .saturating_sub(leading_zeros);
+        return if (MIN_RSA_LEAF_BITS..=MAX_RSA_LEAF_BITS).contains(&bits) {
+            Ok(SignatureAlgorithm::RsaPkcs1Sha256)
+        } else {
+            Err(unsupported)
+        };
+    }
+    match curve(spki_der)? {
+        Curve::P256 => Ok(SignatureAlgorithm::EcdsaP256Sha256),
+        Curve::P384 => Err(unsupported),
     }
 }
 
@@ -438,6 +480,42 @@ mod tests {
         assert!(cache.contains(&[1; 32]));
         assert!(cache.contains(&[u8::try_from(CACHE_CAPACITY).unwrap(); 32]));
         assert!(!cache.contains(&[0xFF; 32]));
+    }
+
+    #[test]
+    fn leaf_keys_are_p256_or_rsa_of_2048_bits_and_more() {
+        use rand::SeedableRng;
+        use spki::EncodePublicKey;
+        let rsa_2048 = crate::PrivateKey::from_pem_or_der(include_bytes!(
+            "../test-vectors/onboarding/rsa.pkcs1.pem"
+        ))
+        .unwrap();
+        assert_eq!(
+            leaf_signature_algorithm(crate::MerchantKey::public_key_spki(&rsa_2048)),
+            Ok(SignatureAlgorithm::RsaPkcs1Sha256)
+        );
+        let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+        let p256 = crate::PrivateKey::generate_p256(&mut rng).unwrap();
+        assert_eq!(
+            leaf_signature_algorithm(crate::MerchantKey::public_key_spki(&p256)),
+            Ok(SignatureAlgorithm::EcdsaP256Sha256)
+        );
+        let rsa_1024 = rsa::PrivateKey::new(&mut rng, 1024)
+            .unwrap()
+            .to_public_key()
+            .to_public_key_der()
+            .unwrap();
+        let anchors = TrustAnchors::apple();
+        for refused in [
+            rsa_1024.as_bytes(),
+            &anchors.anchors[0].spki_der,
+            b"\x30\x00",
+        ] {
+            assert_eq!(
+                leaf_signature_algorithm(refused),
+                Err(Error::CertificateChain(ChainError::UnsupportedAlgorithm))
+            );
+        }
     }
 
     #[test]

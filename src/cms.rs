@@ -27,6 +27,7 @@ use x509_cert::Certificate;
 use x509_cert::time::Time;
 
 use crate::error::{ChainError, Error};
+use crate::provider::SignatureAlgorithm;
 use crate::time::UnixTime;
 
 /// Largest CMS signature accepted, in bytes. Apple's are about 2.5 KB (two certificates
@@ -51,6 +52,11 @@ pub(crate) const OID_SHA256: ObjectIdentifier =
 /// ecdsa-with-SHA256.
 pub(crate) const OID_ECDSA_SHA256: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+/// sha256WithRSAEncryption.
+pub(crate) const OID_SHA256_WITH_RSA: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+/// rsaEncryption.
+const OID_RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 /// ecdsa-with-SHA384.
 pub(crate) const OID_ECDSA_SHA384: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
@@ -75,7 +81,8 @@ pub(crate) enum SignerId {
 }
 
 /// What verification needs from the token's `SignedData`, checked for shape only. The
-/// signature algorithm is always ecdsa-with-SHA256 (anything else is refused).
+/// digest is always SHA-256 and the signature ECDSA or RSA PKCS#1 v1.5 (anything else is
+/// refused).
 #[derive(Clone, Debug)]
 pub(crate) struct CmsSignature {
     /// Certificates, in the order sent (Apple: leaf, intermediate).
@@ -88,6 +95,8 @@ pub(crate) struct CmsSignature {
     pub(crate) message_digest: Vec<u8>,
     /// The `signingTime` attribute.
     pub(crate) signing_time: UnixTime,
+    /// The signer's algorithm: ECDSA or RSA PKCS#1 v1.5, with SHA-256.
+    pub(crate) signature_algorithm: SignatureAlgorithm,
     /// The signature value.
     pub(crate) signature: Vec<u8>,
 }
@@ -95,7 +104,7 @@ pub(crate) struct CmsSignature {
 impl CmsSignature {
     /// Parses the detached `SignedData`. Structure errors are `Malformed("signature")`;
     /// too many or unreadable certificates are `CertificateChain(BadCertificates)`;
-    /// algorithms other than SHA-256 / ECDSA are `SignatureInvalid`.
+    /// algorithms other than SHA-256 with ECDSA or RSA are `SignatureInvalid`.
     pub(crate) fn parse(input: &[u8]) -> Result<Self, Error> {
         if input.len() > MAX_SIGNATURE_LEN {
             return Err(Error::InputTooLarge {
@@ -146,7 +155,7 @@ impl CmsSignature {
 
     fn from_signer_info(info: &SignerInfo, certificates: Vec<Certificate>) -> Result<Self, Error> {
         check_digest_algorithm(&info.digest_alg)?;
-        check_signature_algorithm(&info.signature_algorithm)?;
+        let signature_algorithm = check_signature_algorithm(&info.signature_algorithm)?;
         // RFC 5652 §5.3: version 1 with issuerAndSerialNumber, 3 with subjectKeyIdentifier.
         let signer = match (&info.sid, info.version) {
             (SignerIdentifier::IssuerAndSerialNumber(ias), CmsVersion::V1) => {
@@ -213,6 +222,7 @@ impl CmsSignature {
             signed_attrs_der,
             message_digest,
             signing_time,
+            signature_algorithm,
             signature: info.signature.as_bytes().to_vec(),
         })
     }
@@ -250,13 +260,20 @@ fn check_digest_algorithm(alg: &AlgorithmIdentifierOwned) -> Result<(), Error> {
     }
 }
 
-fn check_signature_algorithm(alg: &AlgorithmIdentifierOwned) -> Result<(), Error> {
-    // RFC 5758 says ecdsa-with-SHA256 has absent parameters; NULL is tolerated as some
-    // encoders write it.
-    if alg.oid == OID_ECDSA_SHA256 && params_absent_or_null(alg) {
-        Ok(())
-    } else {
-        Err(Error::SignatureInvalid)
+/// The signer's algorithm, the digest being SHA-256 (checked before).
+///
+/// RFC 5758 says ecdsa-with-SHA256 has absent parameters; RFC 4055 that
+/// sha256WithRSAEncryption has NULL ones. Either form is tolerated for both, as encoders
+/// differ. RFC 5652 §10.1.2 (via RFC 3370 §3.2) lets an RSA signer name plain
+/// `rsaEncryption`, the hash coming from the digest algorithm, as OpenSSL writes it.
+fn check_signature_algorithm(alg: &AlgorithmIdentifierOwned) -> Result<SignatureAlgorithm, Error> {
+    if !params_absent_or_null(alg) {
+        return Err(Error::SignatureInvalid);
+    }
+    match alg.oid {
+        OID_ECDSA_SHA256 => Ok(SignatureAlgorithm::EcdsaP256Sha256),
+        OID_SHA256_WITH_RSA | OID_RSA_ENCRYPTION => Ok(SignatureAlgorithm::RsaPkcs1Sha256),
+        _ => Err(Error::SignatureInvalid),
     }
 }
 
@@ -316,6 +333,40 @@ mod tests {
             CmsSignature::parse(b"\x30\x03\x02\x01\x01").unwrap_err(),
             Error::Malformed("signature")
         );
+    }
+
+    #[test]
+    fn signer_algorithms_are_ecdsa_or_rsa_with_sha256() {
+        let alg = |oid: &str, parameters: Option<der::asn1::Any>| AlgorithmIdentifierOwned {
+            oid: ObjectIdentifier::new_unwrap(oid),
+            parameters,
+        };
+        let null = || Some(der::asn1::Any::null());
+        let ecdsa = SignatureAlgorithm::EcdsaP256Sha256;
+        let rsa = SignatureAlgorithm::RsaPkcs1Sha256;
+        for (oid, expected) in [
+            ("1.2.840.10045.4.3.2", ecdsa),
+            ("1.2.840.113549.1.1.11", rsa),
+            ("1.2.840.113549.1.1.1", rsa),
+        ] {
+            assert_eq!(check_signature_algorithm(&alg(oid, None)), Ok(expected));
+            assert_eq!(check_signature_algorithm(&alg(oid, null())), Ok(expected));
+            let odd = Some(der::asn1::Any::new(der::Tag::Integer, [1u8]).unwrap());
+            assert!(check_signature_algorithm(&alg(oid, odd)).is_err(), "{oid}");
+        }
+        // sha1WithRSAEncryption, sha384WithRSAEncryption, RSASSA-PSS, ecdsa-with-SHA384.
+        for oid in [
+            "1.2.840.113549.1.1.5",
+            "1.2.840.113549.1.1.12",
+            "1.2.840.113549.1.1.10",
+            "1.2.840.10045.4.3.3",
+        ] {
+            assert_eq!(
+                check_signature_algorithm(&alg(oid, null())),
+                Err(Error::SignatureInvalid),
+                "{oid}"
+            );
+        }
     }
 
     #[test]

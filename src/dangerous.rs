@@ -14,6 +14,14 @@ use crate::token::PaymentToken;
 /// this only to inspect tokens you already trust (tests, debugging, re-reading a token
 /// stored after it was verified). The normal path is [`crate::PaymentToken::verify`], then
 /// [`Keyring::decrypt`].
+///
+/// **Never expose this to untrusted `RSA_v1` tokens.** For them it runs an RSA private-key
+/// operation on a `wrappedKey` of the sender's choosing. RSA decryption of chosen
+/// ciphertexts is a timing oracle (the Bleichenbacher / "Marvin" attacks,
+/// RUSTSEC-2023-0071): an attacker who can submit many crafted tokens and time the
+/// responses can recover the AES keys of genuine tokens they captured. Errors are opaque
+/// and the operation is blinded, but only verification keeps attacker-chosen ciphertexts
+/// away from the key.
 pub fn decrypt_unverified(keyring: &Keyring, token: &PaymentToken) -> Result<Payment, Error> {
     keyring.decrypt_unverified(token)
 }

@@ -1,4 +1,5 @@
-//! Token decryption, once a key has been chosen.
+//! Token decryption, once a key has been chosen: `EC_v1` (ECDH, Apple's KDF, AES-256-GCM)
+//! and `RSA_v1` (RSA-OAEP key unwrap, AES-128-GCM).
 
 use crate::error::Error;
 use crate::kdf;
@@ -8,7 +9,15 @@ use crate::payment::Payment;
 use crate::provider::{GCM_TAG_LEN, Provider};
 use crate::token::{PaymentToken, Version};
 
-/// Decrypts `token` with `key`, whose merchant identity is `merchant`.
+/// Length of the AES-128-GCM key an `RSA_v1` token's `wrappedKey` holds.
+const RSA_V1_KEY_LEN: usize = 16;
+
+/// Decrypts `token` with `key`, whose merchant identity is `merchant` (the `PartyV` of
+/// `EC_v1`'s key derivation; `RSA_v1` does not use it).
+///
+/// `RSA_v1` runs an RSA private-key operation on `header.wrappedKey`; see
+/// [`MerchantKey::rsa_oaep_sha256_decrypt`] for why that must happen only for verified
+/// tokens.
 pub(crate) fn decrypt(
     provider: &dyn Provider,
     key: &dyn MerchantKey,
@@ -28,6 +37,20 @@ pub(crate) fn decrypt(
             let plaintext = provider.aes_gcm_open(&symmetric_key[..], token.data())?;
             Payment::from_plaintext(plaintext)
         }
-        Version::RsaV1 => Err(Error::UnsupportedVersion(Version::RsaV1.as_str().into())),
+        Version::RsaV1 => {
+            let wrapped = token
+                .wrapped_key()
+                .ok_or(Error::Malformed("header.wrappedKey"))?;
+            // Whatever went wrong — padding, length, another key — is one opaque error,
+            // whatever the key implementation reported.
+            let symmetric_key = key
+                .rsa_oaep_sha256_decrypt(wrapped)
+                .map_err(|_| Error::DecryptionFailed)?;
+            if symmetric_key.len() != RSA_V1_KEY_LEN {
+                return Err(Error::DecryptionFailed);
+            }
+            let plaintext = provider.aes_gcm_open(&symmetric_key, token.data())?;
+            Payment::from_plaintext(plaintext)
+        }
     }
 }

@@ -30,7 +30,7 @@ pub enum Error {
     /// trusted.
     Malformed(&'static str),
 
-    /// The token's `version` is not one this crate handles (`EC_v1`; `RSA_v1`). The payload
+    /// The token's `version` is not one this crate handles (`EC_v1`, `RSA_v1`). The payload
     /// is the version string as found (truncated to 32 characters).
     ///
     /// Reject the token, or route it to code that handles that version.
@@ -54,9 +54,11 @@ pub enum Error {
     MerchantIdMismatch,
 
     /// Authenticated decryption failed: the key (or merchant identity) is not the one the
-    /// token was made for, or the ciphertext was altered.
+    /// token was made for, the ciphertext was altered, or (`RSA_v1`) the `wrappedKey` did
+    /// not unwrap to a 16-byte key — bad OAEP padding, wrong length, another key.
     ///
-    /// Reject the token. Deliberately says nothing about which.
+    /// Reject the token. Deliberately says nothing about which: distinguishable unwrap
+    /// failures are what padding-oracle attacks feed on.
     DecryptionFailed,
 
     /// A key, certificate or key container could not be imported. The payload says why.

@@ -56,13 +56,15 @@ impl fmt::Debug for SharedSecret {
 ///
 /// The in-memory [`PrivateKey`] is the default implementation. An implementation for an
 /// external key store forwards the operation and returns its result; it must report
-/// failures as errors, never panic.
+/// failures as errors, never panic. A P-256 key implements [`MerchantKey::ecdh_p256`]
+/// (`EC_v1` tokens), an RSA key [`MerchantKey::rsa_oaep_sha256_decrypt`] (`RSA_v1`
+/// tokens; read its side-channel note).
 pub trait MerchantKey: Send + Sync {
     /// The DER `SubjectPublicKeyInfo` of the public half. Its SHA-256 is the
     /// [`PublicKeyHash`] tokens are addressed to; certificates are paired with keys by it.
     fn public_key_spki(&self) -> &[u8];
 
-    /// P-256 ECDH with the token's ephemeral public key (`ephemeral_spki`, a DER
+    /// `EC_v1`: P-256 ECDH with the token's ephemeral public key (`ephemeral_spki`, a DER
     /// `SubjectPublicKeyInfo`), returning the 32-byte x-coordinate `Z`.
     ///
     /// An ephemeral key that does not parse or is not on the curve is
@@ -70,6 +72,33 @@ pub trait MerchantKey: Send + Sync {
     /// [`Error::DecryptionFailed`].
     fn ecdh_p256(&self, ephemeral_spki: &[u8]) -> Result<SharedSecret, Error> {
         let _ = ephemeral_spki;
+        Err(Error::DecryptionFailed)
+    }
+
+    /// RSA-OAEP decryption of an `RSA_v1` token's `header.wrappedKey`: SHA-256, MGF1 with
+    /// SHA-256, empty label (RFC 8017 §7.1.2). Returns the unwrapped AES key, which for a
+    /// genuine token is 16 bytes (AES-128-GCM).
+    ///
+    /// Every failure — a ciphertext of the wrong length, bad OAEP padding, a key that is
+    /// not the one the token was made for — must be [`Error::DecryptionFailed`], and must
+    /// take the same time: callers map any error to that variant anyway.
+    ///
+    /// # Side channels: only unwrap verified tokens
+    ///
+    /// RSA decryption of *attacker-chosen* ciphertexts is a known timing oracle: the
+    /// Bleichenbacher / "Marvin" family of attacks recovers the plaintext of a target
+    /// ciphertext (here: a customer's payment key), or forges a signature, from many
+    /// timed decryptions of crafted variants. This crate calls this method only from
+    /// [`crate::Keyring::decrypt`], which takes a [`crate::VerifiedToken`]: the
+    /// `wrappedKey` it unwraps was signed by Apple, so an attacker cannot submit values of
+    /// their choosing. [`crate::dangerous::decrypt_unverified`] gives up that guarantee.
+    /// An implementation for an HSM or KMS should still use a constant-time OAEP decoder
+    /// and blinding.
+    ///
+    /// Keys that are not RSA keep the default, which fails with
+    /// [`Error::DecryptionFailed`].
+    fn rsa_oaep_sha256_decrypt(&self, wrapped_key: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+        let _ = wrapped_key;
         Err(Error::DecryptionFailed)
     }
 
@@ -271,6 +300,10 @@ impl MerchantKey for PrivateKey {
 
     fn ecdh_p256(&self, ephemeral_spki: &[u8]) -> Result<SharedSecret, Error> {
         self.inner.ecdh_p256(ephemeral_spki)
+    }
+
+    fn rsa_oaep_sha256_decrypt(&self, wrapped_key: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+        self.inner.rsa_oaep_sha256_decrypt(wrapped_key)
     }
 
     fn sign(&self, rng: &mut dyn CryptoRng, message: &[u8]) -> Result<Vec<u8>, Error> {
@@ -577,7 +610,7 @@ mod tests {
         use rand::SeedableRng;
         use rsa::pkcs1::EncodeRsaPrivateKey;
         let mut rng = rand::rngs::StdRng::seed_from_u64(1);
-        let small = rsa::RsaPrivateKey::new(&mut rng, 1024).unwrap();
+        let small = rsa::PrivateKey::new(&mut rng, 1024).unwrap();
         let der = small.to_pkcs1_der().unwrap();
         assert_eq!(
             PrivateKey::from_der(der.as_bytes()).unwrap_err(),

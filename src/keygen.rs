@@ -58,7 +58,7 @@ impl PrivateKey {
     ) -> Result<Self, Error> {
         use rsa::pkcs1::EncodeRsaPrivateKey;
         let invalid = || Error::KeyImport(KeyImportError::InvalidKey);
-        let key = rsa::RsaPrivateKey::new(rng, RSA_KEY_BITS).map_err(|_| invalid())?;
+        let key = rsa::PrivateKey::new(rng, RSA_KEY_BITS).map_err(|_| invalid())?;
         let pkcs1 = key.to_pkcs1_der().map_err(|_| invalid())?;
         Self::from_der_with(provider, pkcs1.as_bytes())
     }

@@ -24,6 +24,18 @@ use crate::verify::VerifiedToken;
 /// each token the keyring picks the key whose public key hash equals the token's
 /// `header.publicKeyHash`; if there is none the error is [`Error::NoMatchingKey`], naming
 /// the hash, rather than a decryption failure.
+///
+/// P-256 keys (`EC_v1` tokens) and RSA keys (`RSA_v1` tokens) can sit in one keyring; the
+/// hash picks the key, and the key's type must fit the token's version. `RSA_v1` does not
+/// use the merchant identity, but each key is still paired with one.
+///
+/// **RSA keys and side channels.** Decrypting an `RSA_v1` token runs an RSA private-key
+/// operation on its `wrappedKey`. Run on ciphertexts an attacker chooses, RSA decryption
+/// is a timing oracle (the Bleichenbacher / "Marvin" attacks) that can reveal other
+/// tokens' keys. [`Keyring::decrypt`] takes only a [`VerifiedToken`], whose `wrappedKey`
+/// Apple signed, so attackers cannot feed it their own; every unwrap failure is the same
+/// [`Error::DecryptionFailed`]. Keep it that way: do not route unverified `RSA_v1` tokens
+/// through [`crate::dangerous::decrypt_unverified`] on a server.
 pub struct Keyring {
     provider: &'static dyn Provider,
     entries: Vec<Entry>,
@@ -129,8 +141,8 @@ impl Keyring {
     /// `header.publicKeyHash` and decrypts the payment data.
     ///
     /// Errors: [`Error::NoMatchingKey`] when no key has that hash,
-    /// [`Error::DecryptionFailed`] when the key or merchant identity is wrong (or the
-    /// data was altered), [`Error::UnsupportedVersion`] for versions not implemented yet.
+    /// [`Error::DecryptionFailed`] when the key or merchant identity is wrong, the
+    /// `wrappedKey` does not unwrap to a 16-byte key, or the data was altered.
     pub fn decrypt(&self, token: &VerifiedToken) -> Result<Payment, Error> {
         self.decrypt_unverified(token.token())
     }

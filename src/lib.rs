@@ -16,9 +16,11 @@
 //! Verification must come first. The token is encrypted to your *public* key with an
 //! ephemeral key the sender chooses, so anyone can make a token that decrypts; only
 //! Apple's signature shows it came from a customer's device, and only the signing time
-//! stops a captured token from being replayed. [`Keyring::decrypt`] therefore takes a
-//! [`VerifiedToken`]; decrypting without verification is possible only through
-//! [`dangerous`].
+//! stops a captured token from being replayed. For `RSA_v1` tokens it also protects your
+//! RSA key: decrypting attacker-chosen `wrappedKey`s would be a timing oracle (the
+//! Bleichenbacher / "Marvin" attacks, see [`MerchantKey::rsa_oaep_sha256_decrypt`]).
+//! [`Keyring::decrypt`] therefore takes a [`VerifiedToken`]; decrypting without
+//! verification is possible only through [`dangerous`].
 //!
 //! ```
 //! use applepay_crypto::{Keyring, MerchantCertificate, PaymentToken, PrivateKey, Verifier};
@@ -119,11 +121,16 @@ mod merchant_session;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod mint;
+#[cfg(feature = "test-util")]
+mod mint_envelope;
+#[cfg(feature = "test-util")]
+mod mint_keys;
 mod payment;
 mod pem;
 #[cfg(feature = "pkcs12")]
 mod pkcs12;
 pub mod provider;
+mod rsa_blinding;
 mod time;
 mod token;
 mod validation_url;

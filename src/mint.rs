@@ -1,5 +1,5 @@
-//! The Apple side, simulated: a throwaway test PKI and `EC_v1` tokens signed the way Apple
-//! signs them, for tests, vectors, benches and fuzz corpora (feature `test-util`).
+//! The Apple side, simulated: a throwaway test PKI and `EC_v1` / `RSA_v1` tokens signed the
+//! way Apple signs them, for tests, vectors, benches and fuzz corpora (feature `test-util`).
 //!
 //! **Never use this in production.** Everything is derived from a seed, so the output is
 //! reproducible (ECDSA signatures are deterministic, RFC 6979) and worthless as a secret.
@@ -8,7 +8,9 @@
 //! intermediate signed by the root with ecdsa-with-SHA256 — Apple's quirk — carrying marker
 //! `1.2.840.113635.100.6.2.14`, and a P-256 leaf carrying `1.2.840.113635.100.6.29`. A
 //! merchant P-256 key and its Payment Processing certificate (extension
-//! `1.2.840.113635.100.6.32`) complete it.
+//! `1.2.840.113635.100.6.32`) complete it. [`TestPki::with_rsa`] adds an RSA-2048 merchant
+//! key with its certificate, for `RSA_v1` tokens, and an RSA-2048 leaf ([`Signer::Rsa`]),
+//! both generated from the seed (RSA key generation takes a moment, so only on request).
 //!
 //! Certificates and CMS are written as raw DER by a small private writer (`der_writer`;
 //! it says why not `x509-cert`'s builder).
@@ -37,14 +39,11 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
-use aes_gcm::aead::consts::U16;
-use aes_gcm::aead::{AeadInOut, KeyInit};
 use base64ct::{Base64, Encoding as _};
 use der::asn1::ObjectIdentifier;
 use p256::pkcs8::LineEnding;
+use rsa::pkcs1::EncodeRsaPrivateKey;
 use sha2::Digest;
-use signature::Signer;
-use signature::hazmat::PrehashSigner;
 use spki::EncodePublicKey;
 
 use crate::chain::{OID_APPLE_PAY_INTERMEDIATE, OID_APPLE_PAY_LEAF, TrustAnchors};
@@ -55,7 +54,13 @@ use crate::der_writer::{
 use crate::error::Error;
 use crate::key::PrivateKey;
 use crate::merchant_cert::OID_MERCHANT_ID_HASH;
+use crate::mint_envelope::{self, Envelope};
+use crate::mint_keys::{
+    p256_key, p384_key, rsa_key, sign_p256, sign_p384_sha256, sign_p384_sha384, sign_rsa,
+    spki_p256, spki_p384, spki_rsa,
+};
 use crate::time::UnixTime;
+use crate::token::Version;
 use crate::verify::Verifier;
 
 /// How the CMS `SignedData` is encoded.
@@ -87,8 +92,37 @@ pub enum Fault {
     BadMessageDigest,
     /// One bit of `data` is flipped after signing (`signature`).
     TamperedData,
-    /// One bit of the ECDSA signature is flipped (`signature`).
+    /// One bit of the CMS signature value is flipped (`signature`).
     TamperedSignature,
+    /// `RSA_v1`: one bit of `wrappedKey` is flipped after signing (`signature`; without
+    /// verification, `decryption_failed`).
+    TamperedWrappedKey,
+    /// `RSA_v1`: the key is wrapped with a non-empty OAEP label, validly signed
+    /// (`decryption_failed`).
+    WrongOaepLabel,
+    /// `RSA_v1`: the key is wrapped with OAEP over SHA-384 (and MGF1-SHA-384) instead of
+    /// SHA-256, validly signed (`decryption_failed`).
+    WrongOaepHash,
+    /// `RSA_v1`: the wrapped key is 32 bytes and `data` is AES-256-GCM under it, validly
+    /// signed (`decryption_failed`: `RSA_v1` keys are 16 bytes).
+    WrongWrappedKeyLength,
+    /// `RSA_v1`: the key is wrapped for another RSA key than the one `publicKeyHash` names,
+    /// validly signed (`decryption_failed`).
+    WrappedForOtherKey,
+    /// The `SignerInfo` (and its algorithm protection attribute) names the other signature
+    /// algorithm than the leaf's key makes: sha256WithRSAEncryption for an ECDSA
+    /// signature, ecdsa-with-SHA256 for an RSA one (`signature`).
+    MismatchedSignatureAlgorithm,
+}
+
+/// Which key signs the token's CMS signature: the leaf certificate's.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Signer {
+    /// A P-256 leaf, ecdsa-with-SHA256 (what Apple uses).
+    #[default]
+    Ecdsa,
+    /// An RSA-2048 leaf, sha256WithRSAEncryption (needs [`TestPki::with_rsa`]).
+    Rsa,
 }
 
 /// A plausible `3DSecure` payment data plaintext (test card 4111 1111 1111 1111, USD
@@ -114,8 +148,14 @@ pub struct TokenSpec {
     pub encoding: Encoding,
     /// A deliberate defect, if any.
     pub fault: Option<Fault>,
-    /// Seed of the ephemeral key (distinct seeds give distinct tokens).
+    /// Seed of the ephemeral key, or of the `RSA_v1` symmetric key and OAEP padding
+    /// (distinct seeds give distinct tokens).
     pub ephemeral_seed: Vec<u8>,
+    /// `EC_v1` (the merchant's P-256 key) or `RSA_v1` (its RSA key; needs
+    /// [`TestPki::with_rsa`]).
+    pub version: Version,
+    /// The key that signs.
+    pub signer: Signer,
 }
 
 impl TokenSpec {
@@ -130,6 +170,8 @@ impl TokenSpec {
             encoding: Encoding::BerIndefinite,
             fault: None,
             ephemeral_seed: b"ephemeral".to_vec(),
+            version: Version::EcV1,
+            signer: Signer::Ecdsa,
         }
     }
 }
@@ -146,6 +188,14 @@ pub struct TestPki {
     intermediate_name: Vec<u8>,
     root_der: Vec<u8>,
     merchant_cert_der: Vec<u8>,
+    rsa: Option<RsaParts>,
+}
+
+/// The RSA half of a [`TestPki`], made by [`TestPki::with_rsa`].
+struct RsaParts {
+    merchant_key: rsa::PrivateKey,
+    leaf_key: rsa::PrivateKey,
+    merchant_cert_der: Vec<u8>,
 }
 
 impl fmt::Debug for TestPki {
@@ -157,6 +207,9 @@ impl fmt::Debug for TestPki {
 }
 
 const LEAF_SERIAL: u8 = 3;
+const RSA_LEAF_SERIAL: u8 = 5;
+const OID_SHA256_WITH_RSA: &str = "1.2.840.113549.1.1.11";
+const OID_ECDSA_SHA256: &str = "1.2.840.10045.4.3.2";
 const DAY: u64 = 86_400;
 
 impl TestPki {
@@ -184,10 +237,58 @@ impl TestPki {
             intermediate_name,
             root_der: Vec::new(),
             merchant_cert_der: Vec::new(),
+            rsa: None,
         };
         pki.root_der = pki.root_certificate()?;
-        pki.merchant_cert_der = pki.merchant_certificate()?;
+        let spki = pki
+            .merchant_key
+            .public_key()
+            .to_public_key_der()
+            .map_err(|_| Error::InvalidParameter("merchant key"))?
+            .into_vec();
+        pki.merchant_cert_der = pki.merchant_certificate(&spki, 4)?;
         Ok(pki)
+    }
+
+    /// [`TestPki::new`] plus an RSA-2048 merchant key (with its Payment Processing
+    /// certificate, same merchant identifier) for `RSA_v1` tokens, and an RSA-2048 leaf
+    /// for [`Signer::Rsa`], generated from `seed`.
+    pub fn with_rsa(seed: &[u8]) -> Result<Self, Error> {
+        let mut pki = Self::new(seed)?;
+        let merchant_key = rsa_key(seed, "rsa merchant")?;
+        let leaf_key = rsa_key(seed, "rsa leaf")?;
+        let merchant_cert_der = pki.merchant_certificate(&spki_rsa(&merchant_key)?, 6)?;
+        pki.rsa = Some(RsaParts {
+            merchant_key,
+            leaf_key,
+            merchant_cert_der,
+        });
+        Ok(pki)
+    }
+
+    fn rsa(&self) -> Result<&RsaParts, Error> {
+        self.rsa
+            .as_ref()
+            .ok_or(Error::InvalidParameter("RSA needs TestPki::with_rsa"))
+    }
+
+    /// The RSA merchant private key as PKCS#1 PEM (`RSA PRIVATE KEY`).
+    pub fn rsa_merchant_key_pem(&self) -> Result<String, Error> {
+        self.rsa()?
+            .merchant_key
+            .to_pkcs1_pem(LineEnding::LF)
+            .map(|pem| pem.to_string())
+            .map_err(|_| Error::InvalidParameter("merchant key"))
+    }
+
+    /// The RSA merchant private key, ready for a [`crate::Keyring`].
+    pub fn rsa_merchant_key(&self) -> Result<PrivateKey, Error> {
+        PrivateKey::from_pem_or_der(self.rsa_merchant_key_pem()?.as_bytes())
+    }
+
+    /// The RSA merchant key's Payment Processing certificate (PEM).
+    pub fn rsa_merchant_cert_pem(&self) -> Result<String, Error> {
+        pem_cert(&self.rsa()?.merchant_cert_der)
     }
 
     /// The root certificate (DER): the trust anchor.
@@ -243,43 +344,22 @@ impl TestPki {
 
     /// Mints a token: the `paymentData` JSON object, as Apple sends it.
     pub fn mint(&self, spec: &TokenSpec) -> Result<String, Error> {
-        let ephemeral = p256_key(&spec.ephemeral_seed, "ephemeral")?;
-        let ephemeral_spki = spki_p256(ephemeral.verifying_key())?;
-        let merchant_public = self.merchant_key.public_key();
-        let merchant_spki = merchant_public
-            .to_public_key_der()
-            .map_err(|_| Error::InvalidParameter("merchant key"))?
-            .into_vec();
-
-        // EC_v1 encryption: ECDH, Apple's KDF, AES-256-GCM with a zero 16-byte IV.
-        let z =
-            p256::ecdh::diffie_hellman(ephemeral.as_nonzero_scalar(), merchant_public.as_affine());
-        let party_v = sha2::Sha256::digest(self.merchant_id.as_bytes());
-        let mut kdf = sha2::Sha256::new();
-        for part in [
-            &[0, 0, 0, 1][..],
-            z.raw_secret_bytes().as_slice(),
-            b"\x0did-aes256-GCM",
-            b"Apple",
-            party_v.as_slice(),
-        ] {
-            kdf.update(part);
-        }
-        let key = kdf.finalize();
-        let cipher = aes_gcm::AesGcm::<aes_gcm::aes::Aes256, U16>::new_from_slice(key.as_slice())
-            .map_err(|_| Error::InvalidParameter("aes key"))?;
-        let mut data = spec.plaintext.clone();
-        let tag = cipher
-            .encrypt_inout_detached(
-                &aes_gcm::Nonce::<U16>::default(),
-                &[],
-                data.as_mut_slice().into(),
-            )
-            .map_err(|_| Error::InvalidParameter("plaintext"))?;
-        data.extend_from_slice(tag.as_slice());
+        let envelope = match spec.version {
+            Version::EcV1 => mint_envelope::ec_v1(&self.merchant_key, &self.merchant_id, spec)?,
+            Version::RsaV1 => {
+                let rsa = self.rsa()?;
+                mint_envelope::rsa_v1(&rsa.merchant_key, &rsa.leaf_key, spec)?
+            }
+        };
+        let Envelope {
+            key_field,
+            mut key_value,
+            merchant_spki,
+            mut data,
+        } = envelope;
 
         let mut content = sha2::Sha256::new();
-        content.update(&ephemeral_spki);
+        content.update(&key_value);
         content.update(&data);
         content.update(&spec.transaction_id);
         content.update(spec.application_data.as_deref().unwrap_or_default());
@@ -288,17 +368,19 @@ impl TestPki {
             digest[0] ^= 1;
         }
         let signature = self.signed_data(spec, &digest)?;
-        if spec.fault == Some(Fault::TamperedData)
-            && let Some(byte) = data.first_mut()
-        {
+        let tampered = match spec.fault {
+            Some(Fault::TamperedData) => data.first_mut(),
+            Some(Fault::TamperedWrappedKey) if spec.version == Version::RsaV1 => {
+                key_value.last_mut()
+            }
+            _ => None,
+        };
+        if let Some(byte) = tampered {
             *byte ^= 1;
         }
 
         let mut header = serde_json::Map::new();
-        header.insert(
-            "ephemeralPublicKey".into(),
-            Base64::encode_string(&ephemeral_spki).into(),
-        );
+        header.insert(key_field.into(), Base64::encode_string(&key_value).into());
         header.insert(
             "publicKeyHash".into(),
             Base64::encode_string(&sha2::Sha256::digest(&merchant_spki)).into(),
@@ -308,7 +390,7 @@ impl TestPki {
             header.insert("applicationData".into(), hex(app).into());
         }
         let mut token = serde_json::Map::new();
-        token.insert("version".into(), "EC_v1".into());
+        token.insert("version".into(), spec.version.as_str().into());
         token.insert("data".into(), Base64::encode_string(&data).into());
         token.insert("signature".into(), Base64::encode_string(&signature).into());
         token.insert("header".into(), header.into());
@@ -322,20 +404,38 @@ impl TestPki {
         let intermediate = self.intermediate_certificate(spec.fault)?;
 
         let sha256_alg = seq(&[&oid("2.16.840.1.101.3.4.2.1"), &[0x05, 0x00]]);
-        let ecdsa_alg = seq(&[&oid("1.2.840.10045.4.3.2")]);
+        // The signature algorithm's contents: ECDSA without parameters (RFC 5758),
+        // RSA with NULL ones (RFC 4055).
+        let (ecdsa_alg, rsa_alg) = (
+            oid(OID_ECDSA_SHA256),
+            [oid(OID_SHA256_WITH_RSA), vec![0x05, 0x00]].concat(),
+        );
+        let mismatched = spec.fault == Some(Fault::MismatchedSignatureAlgorithm);
+        let signature_alg = match (spec.signer, mismatched) {
+            (Signer::Ecdsa, false) | (Signer::Rsa, true) => ecdsa_alg,
+            (Signer::Rsa, false) | (Signer::Ecdsa, true) => rsa_alg,
+        };
+        let serial = match spec.signer {
+            Signer::Ecdsa => LEAF_SERIAL,
+            Signer::Rsa => RSA_LEAF_SERIAL,
+        };
         let mut attrs = [
             attribute("1.2.840.113549.1.9.3", &oid("1.2.840.113549.1.7.1")),
             attribute("1.2.840.113549.1.9.5", &time(spec.signing_time)),
             attribute(
                 "1.2.840.113549.1.9.52",
-                &seq(&[&sha256_alg, &tlv(0xA1, &oid("1.2.840.10045.4.3.2"))]),
+                &seq(&[&sha256_alg, &tlv(0xA1, &signature_alg)]),
             ),
             attribute("1.2.840.113549.1.9.4", &tlv(0x04, digest)),
         ];
         // DER orders the elements of a SET OF by their encodings.
         attrs.sort();
         let attrs = attrs.concat();
-        let mut signature = sign_p256(&self.leaf_key, &tlv(0x31, &attrs));
+        let signed = tlv(0x31, &attrs);
+        let mut signature = match spec.signer {
+            Signer::Ecdsa => sign_p256(&self.leaf_key, &signed),
+            Signer::Rsa => sign_rsa(&self.rsa()?.leaf_key, &signed)?,
+        };
         if spec.fault == Some(Fault::TamperedSignature)
             && let Some(byte) = signature.last_mut()
         {
@@ -343,10 +443,10 @@ impl TestPki {
         }
         let signer_info = seq(&[
             &[0x02, 0x01, 0x01],
-            &seq(&[&self.intermediate_name, &[0x02, 0x01, LEAF_SERIAL]]),
+            &seq(&[&self.intermediate_name, &[0x02, 0x01, serial]]),
             &sha256_alg,
             &tlv(0xA0, &attrs),
-            &ecdsa_alg,
+            &tlv(0x30, &signature_alg),
             &tlv(0x04, &signature),
         ]);
         // Apple's layout: indefinite lengths down to the certificate set; the signer infos
@@ -419,7 +519,18 @@ impl TestPki {
     }
 
     fn leaf_certificate(&self, spec: &TokenSpec) -> Result<Vec<u8>, Error> {
-        let spki = spki_p256(self.leaf_key.verifying_key())?;
+        let (spki, serial, subject) = match spec.signer {
+            Signer::Ecdsa => (
+                spki_p256(self.leaf_key.verifying_key())?,
+                LEAF_SERIAL,
+                "CN=test-smp-broker-sign,OU=applepay-crypto test PKI,O=Nobody,C=US",
+            ),
+            Signer::Rsa => (
+                spki_rsa(&self.rsa()?.leaf_key)?,
+                RSA_LEAF_SERIAL,
+                "CN=test-rsa-smp-broker-sign,OU=applepay-crypto test PKI,O=Nobody,C=US",
+            ),
+        };
         let marker = if spec.fault == Some(Fault::WrongLeafOid) {
             ObjectIdentifier::new_unwrap("1.2.840.113635.100.6.99")
         } else {
@@ -437,12 +548,12 @@ impl TestPki {
             )
         };
         let tbs = tbs(
-            LEAF_SERIAL,
-            "1.2.840.10045.4.3.2",
+            serial,
+            OID_ECDSA_SHA256,
             &self.intermediate_name,
             not_before,
             not_after,
-            &name("CN=test-smp-broker-sign,OU=applepay-crypto test PKI,O=Nobody,C=US")?,
+            &name(subject)?,
             &spki,
             &[
                 extension(
@@ -461,26 +572,21 @@ impl TestPki {
         ))
     }
 
-    fn merchant_certificate(&self) -> Result<Vec<u8>, Error> {
-        let spki = self
-            .merchant_key
-            .public_key()
-            .to_public_key_der()
-            .map_err(|_| Error::InvalidParameter("merchant key"))?
-            .into_vec();
+    /// A Payment Processing certificate for the merchant key whose SPKI is `spki`.
+    fn merchant_certificate(&self, spki: &[u8], serial: u8) -> Result<Vec<u8>, Error> {
         let id_hash = hex(&sha2::Sha256::digest(self.merchant_id.as_bytes())).to_uppercase();
         let subject = name(&alloc::format!(
             "CN=Apple Pay Payment Processing:{},OU=applepay-crypto test PKI,O=Nobody,C=US",
             self.merchant_id
         ))?;
         let tbs = tbs(
-            4,
+            serial,
             "1.2.840.10045.4.3.2",
             &self.intermediate_name,
             civil(2020, 1, 1)?,
             civil(2040, 1, 1)?,
             &subject,
-            &spki,
+            spki,
             &[
                 extension(
                     ObjectIdentifier::new_unwrap("2.5.29.19"),
@@ -496,66 +602,6 @@ impl TestPki {
             &sign_p256(&self.intermediate_key, &tbs),
         ))
     }
-}
-
-// --- keys and signatures -------------------------------------------------------------
-
-fn p256_key(seed: &[u8], label: &str) -> Result<p256::ecdsa::SigningKey, Error> {
-    (0u8..=255)
-        .find_map(|counter| {
-            let bytes = sha2::Sha256::new()
-                .chain_update(seed)
-                .chain_update([0])
-                .chain_update(label)
-                .chain_update([counter])
-                .finalize();
-            p256::ecdsa::SigningKey::from_slice(&bytes).ok()
-        })
-        .ok_or(Error::InvalidParameter("seed"))
-}
-
-fn p384_key(seed: &[u8], label: &str) -> Result<p384::ecdsa::SigningKey, Error> {
-    (0u8..=255)
-        .find_map(|counter| {
-            let bytes = sha2::Sha384::new()
-                .chain_update(seed)
-                .chain_update([0])
-                .chain_update(label)
-                .chain_update([counter])
-                .finalize();
-            p384::ecdsa::SigningKey::from_slice(&bytes).ok()
-        })
-        .ok_or(Error::InvalidParameter("seed"))
-}
-
-fn spki_p256(key: &p256::ecdsa::VerifyingKey) -> Result<Vec<u8>, Error> {
-    key.to_public_key_der()
-        .map(|doc| doc.into_vec())
-        .map_err(|_| Error::InvalidParameter("key"))
-}
-
-fn spki_p384(key: &p384::ecdsa::VerifyingKey) -> Result<Vec<u8>, Error> {
-    key.to_public_key_der()
-        .map(|doc| doc.into_vec())
-        .map_err(|_| Error::InvalidParameter("key"))
-}
-
-fn sign_p256(key: &p256::ecdsa::SigningKey, message: &[u8]) -> Vec<u8> {
-    let signature: p256::ecdsa::Signature = key.sign(message);
-    signature.to_der().as_bytes().to_vec()
-}
-
-fn sign_p384_sha384(key: &p384::ecdsa::SigningKey, message: &[u8]) -> Vec<u8> {
-    let signature: p384::ecdsa::Signature = key.sign(message);
-    signature.to_der().as_bytes().to_vec()
-}
-
-/// ecdsa-with-SHA256 under a P-384 key, as Apple's root signs its intermediate.
-fn sign_p384_sha256(key: &p384::ecdsa::SigningKey, message: &[u8]) -> Result<Vec<u8>, Error> {
-    let signature: p384::ecdsa::Signature = key
-        .sign_prehash(&sha2::Sha256::digest(message))
-        .map_err(|_| Error::InvalidParameter("prehash"))?;
-    Ok(signature.to_der().as_bytes().to_vec())
 }
 
 fn civil(year: u64, month: u64, day: u64) -> Result<UnixTime, Error> {

@@ -189,6 +189,7 @@ mod rustcrypto {
     use super::SignatureAlgorithm;
     use crate::error::{Error, KeyImportError};
     use crate::key::{MerchantKey, SharedSecret};
+    use crate::rsa_blinding::BlindingKey;
 
     /// An in-memory P-256 key. `p256::SecretKey` zeroizes itself on drop.
     pub(super) struct P256Key {
@@ -243,12 +244,17 @@ mod rustcrypto {
 
     /// Smallest RSA modulus accepted, in bits (Apple's Merchant Identity keys are 2048).
     const MIN_RSA_BITS: usize = 2048;
-    /// Largest RSA modulus accepted, in bits (bounds the cost of one operation).
+    /// Largest RSA private key accepted, in bits (bounds the cost of one operation).
     const MAX_RSA_BITS: usize = 4096;
+    /// Largest RSA public key whose signatures are verified, in bits (a public operation
+    /// with a small exponent stays cheap at this size).
+    const MAX_RSA_VERIFY_BITS: usize = 8192;
 
-    /// An in-memory RSA key. `rsa::RsaPrivateKey` zeroizes itself on drop.
+    /// An in-memory RSA key. `rsa::PrivateKey` zeroizes itself on drop, and so does the
+    /// blinding key derived from it.
     pub(super) struct RsaKey {
-        secret: rsa::RsaPrivateKey,
+        secret: rsa::PrivateKey,
+        blinding: BlindingKey,
         spki: Vec<u8>,
     }
 
@@ -257,7 +263,7 @@ mod rustcrypto {
             use rsa::pkcs1::DecodeRsaPrivateKey;
             use rsa::traits::PublicKeyParts;
             let invalid = || Error::KeyImport(KeyImportError::InvalidKey);
-            let secret = rsa::RsaPrivateKey::from_pkcs1_der(der).map_err(|_| invalid())?;
+            let secret = rsa::PrivateKey::from_pkcs1_der(der).map_err(|_| invalid())?;
             let bits = secret.n().bit_width() as usize;
             if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&bits) {
                 return Err(Error::KeyImport(KeyImportError::UnsupportedAlgorithm));
@@ -268,7 +274,11 @@ mod rustcrypto {
                 .to_public_key_der()
                 .map_err(|_| invalid())?
                 .into_vec();
-            Ok(Self { secret, spki })
+            Ok(Self {
+                secret,
+                blinding: BlindingKey::derive(der),
+                spki,
+            })
         }
     }
 
@@ -281,6 +291,17 @@ mod rustcrypto {
     impl MerchantKey for RsaKey {
         fn public_key_spki(&self) -> &[u8] {
             &self.spki
+        }
+
+        /// OAEP with SHA-256 and MGF1-SHA-256, blinded with values derived from the key
+        /// and the ciphertext (`rsa_blinding.rs` says why). `rsa` 0.10 decodes the OAEP
+        /// padding in constant time; every failure is the same opaque error.
+        fn rsa_oaep_sha256_decrypt(&self, wrapped_key: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+            let mut rng = self.blinding.rng_for(wrapped_key);
+            self.secret
+                .oaep_decrypt_with_rng::<sha2::Sha256, _>(&mut rng, wrapped_key)
+                .map(Zeroizing::new)
+                .map_err(|_| Error::DecryptionFailed)
         }
 
         fn sign(&self, rng: &mut dyn CryptoRng, message: &[u8]) -> Result<Vec<u8>, Error> {
@@ -323,7 +344,21 @@ mod rustcrypto {
                         .map_err(|_| Error::SignatureInvalid)
                 }
             }
-            SignatureAlgorithm::RsaPkcs1Sha256 => Err(Error::SignatureInvalid),
+            SignatureAlgorithm::RsaPkcs1Sha256 => {
+                use rsa::traits::PublicKeyParts;
+                let key = rsa::PublicKey::from_public_key_der(spki_der)
+                    .map_err(|_| Error::SignatureInvalid)?;
+                // The same range as aws-lc-rs's `RSA_PKCS1_2048_8192_SHA256`.
+                let bits = key.n().bit_width() as usize;
+                if !(MIN_RSA_BITS..=MAX_RSA_VERIFY_BITS).contains(&bits) {
+                    return Err(Error::SignatureInvalid);
+                }
+                let sig = rsa::pkcs1v15::Signature::try_from(signature)
+                    .map_err(|_| Error::SignatureInvalid)?;
+                rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(key)
+                    .verify(message, &sig)
+                    .map_err(|_| Error::SignatureInvalid)
+            }
         }
     }
 }

@@ -16,7 +16,7 @@ use subtle::ConstantTimeEq;
 use crate::chain::{self, IssuedByAnchor, TrustAnchors};
 use crate::cms::CmsSignature;
 use crate::error::Error;
-use crate::provider::{Provider, SignatureAlgorithm, default_provider};
+use crate::provider::{Provider, default_provider};
 use crate::time::UnixTime;
 use crate::token::PaymentToken;
 
@@ -182,10 +182,13 @@ impl PaymentToken {
         if !bool::from(digest.as_slice().ct_eq(&cms.message_digest)) {
             return Err(Error::SignatureInvalid);
         }
-        // `CmsSignature::parse` accepted only ecdsa-with-SHA256; `verify_chain` only a
-        // P-256 leaf.
+        // The SignerInfo's algorithm must be the one the leaf's key makes: ECDSA for a
+        // P-256 leaf, RSA PKCS#1 v1.5 for an RSA leaf (both with SHA-256).
+        if cms.signature_algorithm != leaf.signature_algorithm {
+            return Err(Error::SignatureInvalid);
+        }
         provider.verify_signature(
-            SignatureAlgorithm::EcdsaP256Sha256,
+            leaf.signature_algorithm,
             &leaf.spki_der,
             &cms.signed_attrs_der,
             &cms.signature,

@@ -360,3 +360,30 @@ fn unreadable_files_are_usage_errors_and_bad_keys_are_key_import() {
     assert_eq!(bad_key.status.code(), Some(1), "{bad_key:?}");
     assert!(first_stderr_line(&bad_key).starts_with("error: key_import: "));
 }
+
+/// EC and RSA keys in one invocation: each token finds its key by public key hash.
+#[test]
+fn ec_and_rsa_keys_together_decrypt_both_versions() {
+    let dir = common::vectors_dir();
+    let ec = dir.join("minted-der");
+    let rsa = dir.join("minted-rsa-v1-ber");
+    for token in [&ec, &rsa] {
+        let output = applepay()
+            .arg("decrypt")
+            .arg("--token")
+            .arg(token.join("token.json"))
+            .args(["--key".as_ref(), ec.join("merchant_key.pem").as_os_str()])
+            .args(["--cert".as_ref(), ec.join("merchant_cert.pem").as_os_str()])
+            .args(["--key".as_ref(), rsa.join("merchant_key.pem").as_os_str()])
+            .args(["--cert".as_ref(), rsa.join("merchant_cert.pem").as_os_str()])
+            .args(["--root".as_ref(), ec.join("test_root.pem").as_os_str()])
+            .arg("--at-signing-time")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+        assert_eq!(
+            output.stdout,
+            std::fs::read(token.join("expected.json")).unwrap()
+        );
+    }
+}

@@ -153,7 +153,8 @@ struct DecryptArgs {
     /// The token (JSON or base64, any shape); `-` reads stdin.
     #[arg(long, value_name = "FILE")]
     token: PathBuf,
-    /// A merchant private key (PEM or DER, SEC1 or PKCS#8); repeatable.
+    /// A merchant private key (PEM or DER): P-256 (SEC1 or PKCS#8) for EC_v1 tokens, RSA
+    /// (PKCS#1 or PKCS#8) for RSA_v1 tokens; repeatable, EC and RSA keys mixed.
     #[arg(long = "key", value_name = "FILE", required = true)]
     keys: Vec<PathBuf>,
     /// A Payment Processing certificate, paired with its key by public key; repeatable.
