@@ -66,6 +66,9 @@ extern crate alloc;
 
 #[cfg(feature = "aws-lc-rs")]
 mod aws_lc;
+#[cfg(feature = "test-util")]
+#[doc(hidden)]
+pub mod bench_hooks;
 mod chain;
 mod cms;
 pub mod dangerous;
