@@ -155,47 +155,99 @@ impl Default for TrustAnchors {
     }
 }
 
-/// How many intermediates [`IssuedByAnchor`] remembers. Apple has one at a time (two
-/// around a rotation).
+/// How many intermediates a [`ChainCache`] remembers as issued by an anchor. Apple has
+/// one at a time (two around a rotation).
 #[cfg(feature = "std")]
-const CACHE_CAPACITY: usize = 8;
+const INTERMEDIATE_CAPACITY: usize = 8;
 
-/// Intermediates already found to be signed by one of a verifier's anchors, by SHA-256
-/// of their whole DER (signature included), so the root → intermediate signature — the
-/// same for every token — is checked once rather than per token. Only that signature is
-/// cached: validity, constraints and markers are checked every time.
+/// How many leaves a [`ChainCache`] remembers as issued by a known intermediate. Apple
+/// signs with a few leaves at a time (production, sandbox, around rotations); only leaves
+/// whose signature verified are remembered, so a sender cannot fill the cache with junk.
+#[cfg(feature = "std")]
+const LEAF_CAPACITY: usize = 32;
+
+/// Signatures already checked, keyed by SHA-256 of the certificates' whole DER (signature
+/// included): the anchor → intermediate signature by the intermediate's fingerprint, and
+/// the intermediate → leaf signature by the pair (intermediate, leaf) of fingerprints.
+/// Those signatures are the same for every token, so each is checked once per verifier.
+/// Only signatures are cached: markers, validity at the verification time, constraints
+/// and key usage are checked for every token.
 ///
-/// Without `std` there is no lock to share it across threads, and nothing is cached.
+/// Bounded (oldest entry out first) and shared between threads behind a lock. Without
+/// `std` there is no lock, and nothing is cached.
 #[derive(Debug, Default)]
-pub(crate) struct IssuedByAnchor {
-    #[cfg(feature = "std")]
-    seen: std::sync::RwLock<Vec<[u8; 32]>>,
+pub(crate) struct ChainCache {
+    intermediates: Seen<[u8; 32]>,
+    leaves: Seen<([u8; 32], [u8; 32])>,
 }
 
-impl IssuedByAnchor {
-    #[cfg(feature = "std")]
-    fn contains(&self, digest: &[u8; 32]) -> bool {
-        // A poisoned lock is a cache miss, never a panic.
-        self.seen.read().is_ok_and(|seen| seen.contains(digest))
+impl ChainCache {
+    fn intermediate_known(&self, fingerprint: &[u8; 32]) -> bool {
+        self.intermediates.contains(fingerprint)
     }
 
+    fn remember_intermediate(&self, fingerprint: [u8; 32]) {
+        #[cfg(feature = "std")]
+        self.intermediates
+            .insert(fingerprint, INTERMEDIATE_CAPACITY);
+        #[cfg(not(feature = "std"))]
+        let _ = fingerprint;
+    }
+
+    fn leaf_known(&self, pair: &([u8; 32], [u8; 32])) -> bool {
+        self.leaves.contains(pair)
+    }
+
+    fn remember_leaf(&self, pair: ([u8; 32], [u8; 32])) {
+        #[cfg(feature = "std")]
+        self.leaves.insert(pair, LEAF_CAPACITY);
+        #[cfg(not(feature = "std"))]
+        let _ = pair;
+    }
+}
+
+/// A bounded set of keys, first in first out.
+#[derive(Debug)]
+struct Seen<K> {
     #[cfg(feature = "std")]
-    fn insert(&self, digest: [u8; 32]) {
-        if let Ok(mut seen) = self.seen.write() {
-            if seen.len() >= CACHE_CAPACITY {
-                seen.remove(0);
-            }
-            seen.push(digest);
+    keys: std::sync::RwLock<Vec<K>>,
+    #[cfg(not(feature = "std"))]
+    keys: core::marker::PhantomData<K>,
+}
+
+impl<K> Default for Seen<K> {
+    fn default() -> Self {
+        Self {
+            keys: Default::default(),
         }
     }
+}
 
-    #[cfg(not(feature = "std"))]
-    fn contains(&self, _digest: &[u8; 32]) -> bool {
-        false
+#[cfg(feature = "std")]
+impl<K: PartialEq> Seen<K> {
+    fn contains(&self, key: &K) -> bool {
+        // A poisoned lock is a cache miss, never a panic.
+        self.keys.read().is_ok_and(|keys| keys.contains(key))
     }
 
-    #[cfg(not(feature = "std"))]
-    fn insert(&self, _digest: [u8; 32]) {}
+    fn insert(&self, key: K, capacity: usize) {
+        if let Ok(mut keys) = self.keys.write() {
+            if keys.contains(&key) {
+                return;
+            }
+            if keys.len() >= capacity {
+                keys.remove(0);
+            }
+            keys.push(key);
+        }
+    }
+}
+
+#[cfg(not(feature = "std"))]
+impl<K> Seen<K> {
+    fn contains(&self, _key: &K) -> bool {
+        false
+    }
 }
 
 /// What the chain check learned about the leaf.
@@ -211,7 +263,7 @@ pub(crate) struct Leaf {
 pub(crate) fn verify_chain(
     provider: &dyn Provider,
     anchors: &TrustAnchors,
-    cache: &IssuedByAnchor,
+    cache: &ChainCache,
     certificates: &[Certificate],
     signer: &SignerId,
     time: UnixTime,
@@ -237,13 +289,9 @@ pub(crate) fn verify_chain(
 
     // Signatures first, top down: the fields checked afterwards (validity, constraints)
     // mean something only once their certificate is authenticated.
-    let intermediate_spki = spki_der(intermediate)?;
-    let issuer = intermediate.tbs_certificate().issuer();
-    let intermediate_der = intermediate
-        .to_der()
-        .map_err(|_| chain_err(ChainError::BadCertificates))?;
-    let fingerprint = provider.sha256(&[&intermediate_der]);
-    if !cache.contains(&fingerprint) {
+    let intermediate_fp = fingerprint(intermediate)?;
+    if !cache.intermediate_known(&intermediate_fp) {
+        let issuer = intermediate.tbs_certificate().issuer();
         let trusted = anchors
             .anchors
             .iter()
@@ -252,10 +300,14 @@ pub(crate) fn verify_chain(
         if !trusted {
             return Err(chain_err(ChainError::UntrustedRoot));
         }
-        cache.insert(fingerprint);
+        cache.remember_intermediate(intermediate_fp);
     }
-    check_signed_by(provider, leaf, &intermediate_spki)
-        .map_err(|_| chain_err(ChainError::BadLeafSignature))?;
+    let pair = (intermediate_fp, fingerprint(leaf)?);
+    if !cache.leaf_known(&pair) {
+        check_signed_by(provider, leaf, &spki_der(intermediate)?)
+            .map_err(|_| chain_err(ChainError::BadLeafSignature))?;
+        cache.remember_leaf(pair);
+    }
 
     for cert in [intermediate, leaf] {
         let (not_before, not_after) = validity(cert);
@@ -291,6 +343,24 @@ fn names_signer(cert: &Certificate, signer: &SignerId) -> bool {
                 .is_some_and(|ski| ski.as_bytes() == id.as_slice())
         }
     }
+}
+
+/// SHA-256 of the certificate's DER, as the cache key. The DER is streamed into the hash
+/// rather than written to a buffer. It uses `sha2` whatever the back-end: the key only
+/// names the bytes within this process, nothing is verified with it.
+fn fingerprint(cert: &Certificate) -> Result<[u8; 32], Error> {
+    use sha2::Digest;
+    struct HashWriter(sha2::Sha256);
+    impl der::Writer for HashWriter {
+        fn write(&mut self, slice: &[u8]) -> der::Result<()> {
+            self.0.update(slice);
+            Ok(())
+        }
+    }
+    let mut writer = HashWriter(sha2::Sha256::new());
+    cert.encode(&mut writer)
+        .map_err(|_| Error::CertificateChain(ChainError::BadCertificates))?;
+    Ok(writer.0.finalize().into())
 }
 
 fn spki_der(cert: &Certificate) -> Result<Vec<u8>, Error> {
@@ -430,14 +500,25 @@ mod tests {
     #[cfg(feature = "std")]
     #[test]
     fn cache_is_bounded_and_exact() {
-        let cache = IssuedByAnchor::default();
-        for i in 0..=CACHE_CAPACITY {
-            cache.insert([u8::try_from(i).unwrap(); 32]);
+        let cache = ChainCache::default();
+        for i in 0..=INTERMEDIATE_CAPACITY {
+            cache.remember_intermediate([u8::try_from(i).unwrap(); 32]);
         }
-        assert!(!cache.contains(&[0; 32]));
-        assert!(cache.contains(&[1; 32]));
-        assert!(cache.contains(&[u8::try_from(CACHE_CAPACITY).unwrap(); 32]));
-        assert!(!cache.contains(&[0xFF; 32]));
+        assert!(!cache.intermediate_known(&[0; 32]));
+        assert!(cache.intermediate_known(&[1; 32]));
+        assert!(cache.intermediate_known(&[u8::try_from(INTERMEDIATE_CAPACITY).unwrap(); 32]));
+        assert!(!cache.intermediate_known(&[0xFF; 32]));
+
+        for i in 0..=LEAF_CAPACITY {
+            cache.remember_leaf(([1; 32], [u8::try_from(i).unwrap(); 32]));
+        }
+        // A repeated insert does not push anything out.
+        cache.remember_leaf(([1; 32], [2; 32]));
+        assert!(!cache.leaf_known(&([1; 32], [0; 32])));
+        assert!(cache.leaf_known(&([1; 32], [1; 32])));
+        assert!(cache.leaf_known(&([1; 32], [u8::try_from(LEAF_CAPACITY).unwrap(); 32])));
+        // The same leaf under another intermediate is not known.
+        assert!(!cache.leaf_known(&([2; 32], [1; 32])));
     }
 
     #[test]

@@ -107,7 +107,7 @@ impl CmsSignature {
         if content_info.content_type != OID_SIGNED_DATA {
             return Err(Error::Malformed(WHAT));
         }
-        let signed_data: SignedData = content_info
+        let mut signed_data: SignedData = content_info
             .content
             .decode_as_encoding(EncodingRules::Ber)
             .map_err(|_| Error::Malformed(WHAT))?;
@@ -126,9 +126,12 @@ impl CmsSignature {
             return Err(Error::Malformed(WHAT));
         }
 
-        let certificates = certificates(&signed_data)?;
+        let certificates = certificates(&mut signed_data)?;
 
-        let mut signers = signed_data.signer_infos.0.iter();
+        // Moved out, not cloned, like the certificates.
+        let mut signers = core::mem::take(&mut signed_data.signer_infos.0)
+            .into_vec()
+            .into_iter();
         let (Some(signer_info), None) = (signers.next(), signers.next()) else {
             return Err(Error::Malformed(WHAT));
         };
@@ -144,13 +147,13 @@ impl CmsSignature {
         Self::from_signer_info(signer_info, certificates)
     }
 
-    fn from_signer_info(info: &SignerInfo, certificates: Vec<Certificate>) -> Result<Self, Error> {
+    fn from_signer_info(info: SignerInfo, certificates: Vec<Certificate>) -> Result<Self, Error> {
         check_digest_algorithm(&info.digest_alg)?;
         check_signature_algorithm(&info.signature_algorithm)?;
         // RFC 5652 §5.3: version 1 with issuerAndSerialNumber, 3 with subjectKeyIdentifier.
-        let signer = match (&info.sid, info.version) {
+        let signer = match (info.sid, info.version) {
             (SignerIdentifier::IssuerAndSerialNumber(ias), CmsVersion::V1) => {
-                SignerId::IssuerAndSerial(ias.clone())
+                SignerId::IssuerAndSerial(ias)
             }
             (SignerIdentifier::SubjectKeyIdentifier(ski), CmsVersion::V3) => {
                 SignerId::SubjectKeyId(ski.0.as_bytes().to_vec())
@@ -213,23 +216,26 @@ impl CmsSignature {
             signed_attrs_der,
             message_digest,
             signing_time,
-            signature: info.signature.as_bytes().to_vec(),
+            signature: info.signature.into_bytes().into_vec(),
         })
     }
 }
 
-fn certificates(signed_data: &SignedData) -> Result<Vec<Certificate>, Error> {
+/// Takes the certificates out of `signed_data` (moved, not cloned: a parsed certificate is
+/// dozens of small allocations).
+fn certificates(signed_data: &mut SignedData) -> Result<Vec<Certificate>, Error> {
     let set = signed_data
         .certificates
-        .as_ref()
+        .take()
         .ok_or(Error::CertificateChain(ChainError::BadCertificates))?;
     if set.0.len() > MAX_CERTIFICATES {
         return Err(Error::CertificateChain(ChainError::BadCertificates));
     }
     set.0
-        .iter()
+        .into_vec()
+        .into_iter()
         .map(|choice| match choice {
-            CertificateChoices::Certificate(cert) => Ok(cert.clone()),
+            CertificateChoices::Certificate(cert) => Ok(cert),
             CertificateChoices::Other(_) => {
                 Err(Error::CertificateChain(ChainError::BadCertificates))
             }

@@ -1,6 +1,7 @@
 //! The payment token as JSON: parsing every shape users hold into a [`PaymentToken`].
 
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use base64ct::{Base64, Encoding};
@@ -38,8 +39,16 @@ impl Version {
 ///
 /// Holds the decoded binary fields of `paymentData`. Parsing checks only the shape;
 /// [`PaymentToken::verify`] it before trusting anything in it.
+///
+/// Cloning is cheap: the fields are shared, not copied (verification keeps a clone in the
+/// [`crate::VerifiedToken`] it returns).
 #[derive(Clone, Debug)]
 pub struct PaymentToken {
+    fields: Arc<Fields>,
+}
+
+#[derive(Debug)]
+struct Fields {
     version: Version,
     data: Vec<u8>,
     signature: Vec<u8>,
@@ -78,7 +87,7 @@ impl PaymentToken {
                     Some(Value::String(s)) => Some(s.clone()),
                     Some(_) => return Err(Error::Malformed("transactionIdentifier")),
                 };
-                let mut token = match payment_data {
+                let mut fields = match payment_data {
                     Value::Object(inner) => Self::from_payment_data(inner)?,
                     Value::String(text) => {
                         let inner = parse_json_or_base64(text.as_bytes(), "paymentData")?;
@@ -88,14 +97,18 @@ impl PaymentToken {
                     }
                     _ => return Err(Error::Malformed("paymentData")),
                 };
-                token.transaction_identifier = transaction_identifier;
-                Ok(token)
+                fields.transaction_identifier = transaction_identifier;
+                Ok(Self {
+                    fields: Arc::new(fields),
+                })
             }
-            None => Self::from_payment_data(object),
+            None => Ok(Self {
+                fields: Arc::new(Self::from_payment_data(object)?),
+            }),
         }
     }
 
-    fn from_payment_data(object: &Map<String, Value>) -> Result<Self, Error> {
+    fn from_payment_data(object: &Map<String, Value>) -> Result<Fields, Error> {
         let version = match string_field(object, "version", "version")? {
             "EC_v1" => Version::EcV1,
             "RSA_v1" => Version::RsaV1,
@@ -138,7 +151,7 @@ impl PaymentToken {
                 Some(base64_field(header, "wrappedKey", "header.wrappedKey")?),
             ),
         };
-        Ok(Self {
+        Ok(Fields {
             version,
             data,
             signature,
@@ -154,57 +167,57 @@ impl PaymentToken {
     /// The token's version.
     #[must_use]
     pub fn version(&self) -> Version {
-        self.version
+        self.fields.version
     }
 
     /// The hash of the merchant public key the token is encrypted for
     /// (`header.publicKeyHash`).
     #[must_use]
     pub fn public_key_hash(&self) -> &PublicKeyHash {
-        &self.public_key_hash
+        &self.fields.public_key_hash
     }
 
     /// The decoded `header.transactionId`.
     #[must_use]
     pub fn transaction_id(&self) -> &[u8] {
-        &self.transaction_id
+        &self.fields.transaction_id
     }
 
     /// The decoded `header.applicationData`, if present (a hash the merchant chose when
     /// requesting the payment).
     #[must_use]
     pub fn application_data(&self) -> Option<&[u8]> {
-        self.application_data.as_deref()
+        self.fields.application_data.as_deref()
     }
 
     /// `transactionIdentifier` of the enclosing `PKPaymentToken`, when that shape was given.
     #[must_use]
     pub fn transaction_identifier(&self) -> Option<&str> {
-        self.transaction_identifier.as_deref()
+        self.fields.transaction_identifier.as_deref()
     }
 
     /// The encrypted payment data, with the 16-byte GCM tag at the end.
     #[must_use]
     pub fn data(&self) -> &[u8] {
-        &self.data
+        &self.fields.data
     }
 
     /// The detached CMS `SignedData` (BER or DER), as decoded from `signature`.
     #[must_use]
     pub fn signature(&self) -> &[u8] {
-        &self.signature
+        &self.fields.signature
     }
 
     /// `EC_v1`: the ephemeral public key (DER `SubjectPublicKeyInfo`).
     #[must_use]
     pub fn ephemeral_public_key(&self) -> Option<&[u8]> {
-        self.ephemeral_public_key.as_deref()
+        self.fields.ephemeral_public_key.as_deref()
     }
 
     /// `RSA_v1`: the RSA-OAEP wrapped symmetric key.
     #[must_use]
     pub fn wrapped_key(&self) -> Option<&[u8]> {
-        self.wrapped_key.as_deref()
+        self.fields.wrapped_key.as_deref()
     }
 
     /// The parts whose concatenation the CMS signature covers, in order:
@@ -212,15 +225,16 @@ impl PaymentToken {
     #[allow(dead_code, reason = "used by signature verification")]
     pub(crate) fn signed_content(&self) -> [&[u8]; 4] {
         let key = self
+            .fields
             .ephemeral_public_key
             .as_deref()
-            .or(self.wrapped_key.as_deref())
+            .or(self.fields.wrapped_key.as_deref())
             .unwrap_or_default();
         [
             key,
-            &self.data,
-            &self.transaction_id,
-            self.application_data.as_deref().unwrap_or_default(),
+            &self.fields.data,
+            &self.fields.transaction_id,
+            self.fields.application_data.as_deref().unwrap_or_default(),
         ]
     }
 }

@@ -13,7 +13,7 @@ use core::time::Duration;
 
 use subtle::ConstantTimeEq;
 
-use crate::chain::{self, IssuedByAnchor, TrustAnchors};
+use crate::chain::{self, ChainCache, TrustAnchors};
 use crate::cms::CmsSignature;
 use crate::error::Error;
 use crate::provider::{Provider, SignatureAlgorithm, default_provider};
@@ -32,13 +32,16 @@ pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(60);
 /// Checks payment tokens against a set of trust anchors with a crypto back-end.
 ///
 /// Build one at start-up and share it between threads: with `std` it remembers which
-/// intermediates its anchors signed, so the expensive P-384 check of Apple's intermediate
-/// is done once, not per token (clones share that memory).
+/// intermediates its anchors signed and which leaves those intermediates signed (by the
+/// certificates' bytes, a bounded number of each), so the certificate signatures — the
+/// same for every token — are checked once, not per token. Validity at the verification
+/// time, markers and key usage are still checked for every token. Clones share that
+/// memory.
 #[derive(Clone, Debug)]
 pub struct Verifier {
     anchors: TrustAnchors,
     provider: &'static dyn Provider,
-    issued_by_anchor: Arc<IssuedByAnchor>,
+    chain_cache: Arc<ChainCache>,
 }
 
 impl Verifier {
@@ -55,7 +58,7 @@ impl Verifier {
         Self {
             anchors,
             provider: default_provider(),
-            issued_by_anchor: Arc::default(),
+            chain_cache: Arc::default(),
         }
     }
 
@@ -64,7 +67,7 @@ impl Verifier {
     pub fn with_provider(self, provider: &'static dyn Provider) -> Self {
         Self {
             provider,
-            issued_by_anchor: Arc::default(),
+            chain_cache: Arc::default(),
             ..self
         }
     }
@@ -171,7 +174,7 @@ impl PaymentToken {
         let leaf = chain::verify_chain(
             provider,
             &verifier.anchors,
-            &verifier.issued_by_anchor,
+            &verifier.chain_cache,
             &cms.certificates,
             &cms.signer,
             time,
