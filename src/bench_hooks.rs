@@ -12,7 +12,8 @@ use x509_cert::Certificate;
 use crate::cms::CmsSignature;
 use crate::error::{ChainError, Error};
 
-/// Parses a token's detached CMS `SignedData` as verification does.
+/// Parses a token's detached CMS `SignedData` as verification does (the certificates are
+/// left unparsed, as verification leaves them until its cache misses).
 pub fn parse_cms(signature: &[u8]) -> Result<(), Error> {
     CmsSignature::parse(signature).map(drop)
 }
@@ -43,17 +44,17 @@ pub struct SignerParts {
 pub fn signer_parts(signature: &[u8]) -> Result<SignerParts, Error> {
     let bad = || Error::CertificateChain(ChainError::BadCertificates);
     let cms = CmsSignature::parse(signature)?;
-    let leaf = cms.certificates.first().ok_or_else(bad)?;
+    let certificates: Vec<Vec<u8>> = cms
+        .certificates
+        .iter()
+        .map(|c| c.to_der().map_err(|_| bad()))
+        .collect::<Result<_, _>>()?;
+    let leaf = Certificate::from_der(certificates.first().ok_or_else(bad)?).map_err(|_| bad())?;
     let leaf_spki = leaf
         .tbs_certificate()
         .subject_public_key_info()
         .to_der()
         .map_err(|_| bad())?;
-    let certificates = cms
-        .certificates
-        .iter()
-        .map(|c| c.to_der().map_err(|_| bad()))
-        .collect::<Result<_, _>>()?;
     Ok(SignerParts {
         leaf_spki,
         signed_attrs: cms.signed_attrs_der.clone(),

@@ -12,9 +12,10 @@
 //! intermediate's issuer and whose key verifies it.
 
 use alloc::string::{String, ToString};
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use der::asn1::ObjectIdentifier;
+use der::asn1::{Any, ObjectIdentifier};
 use der::{Decode, Encode};
 use x509_cert::Certificate;
 use x509_cert::ext::pkix::{BasicConstraints, KeyUsage};
@@ -160,93 +161,111 @@ impl Default for TrustAnchors {
 #[cfg(feature = "std")]
 const INTERMEDIATE_CAPACITY: usize = 8;
 
-/// How many leaves a [`ChainCache`] remembers as issued by a known intermediate. Apple
-/// signs with a few leaves at a time (production, sandbox, around rotations); only leaves
-/// whose signature verified are remembered, so a sender cannot fill the cache with junk.
+/// How many checked paths (intermediate + leaf) a [`ChainCache`] remembers. Apple signs
+/// with a few leaves at a time (production, sandbox, around rotations); only paths that
+/// passed every check are remembered, so a sender cannot fill the cache with junk.
 #[cfg(feature = "std")]
-const LEAF_CAPACITY: usize = 32;
+const PATH_CAPACITY: usize = 32;
 
-/// Signatures already checked, keyed by SHA-256 of the certificates' whole DER (signature
-/// included): the anchor → intermediate signature by the intermediate's fingerprint, and
-/// the intermediate → leaf signature by the pair (intermediate, leaf) of fingerprints.
-/// Those signatures are the same for every token, so each is checked once per verifier.
-/// Only signatures are cached: markers, validity at the verification time, constraints
-/// and key usage are checked for every token.
+/// Work already done on certificates, keyed by SHA-256 of their whole DER (signature
+/// included), so what is the same for every token is done once per verifier:
+///
+/// - intermediates whose signature by an anchor verified, by the intermediate's
+///   fingerprint;
+/// - whole paths (intermediate → leaf) that passed every check — signatures, markers,
+///   constraints, key usage, curve — by the pair of fingerprints, with both certificates
+///   parsed and what verification reports about the leaf. A token carrying exactly these
+///   two certificates is then neither parsed nor re-verified: only which certificate the
+///   signer names and both validity periods (at this token's verification time) are
+///   checked again.
 ///
 /// Bounded (oldest entry out first) and shared between threads behind a lock. Without
 /// `std` there is no lock, and nothing is cached.
 #[derive(Debug, Default)]
 pub(crate) struct ChainCache {
-    intermediates: Seen<[u8; 32]>,
-    leaves: Seen<([u8; 32], [u8; 32])>,
+    intermediates: Bounded<[u8; 32], ()>,
+    paths: Bounded<([u8; 32], [u8; 32]), Arc<CheckedPath>>,
+}
+
+/// A path that passed every check except validity at a given time.
+#[derive(Debug)]
+pub(crate) struct CheckedPath {
+    leaf: Certificate,
+    intermediate: Certificate,
+    leaf_info: Leaf,
 }
 
 impl ChainCache {
     fn intermediate_known(&self, fingerprint: &[u8; 32]) -> bool {
-        self.intermediates.contains(fingerprint)
+        self.intermediates.get(fingerprint).is_some()
     }
 
     fn remember_intermediate(&self, fingerprint: [u8; 32]) {
         #[cfg(feature = "std")]
         self.intermediates
-            .insert(fingerprint, INTERMEDIATE_CAPACITY);
+            .insert(fingerprint, (), INTERMEDIATE_CAPACITY);
         #[cfg(not(feature = "std"))]
         let _ = fingerprint;
     }
 
-    fn leaf_known(&self, pair: &([u8; 32], [u8; 32])) -> bool {
-        self.leaves.contains(pair)
+    fn path(&self, intermediate: &[u8; 32], leaf: &[u8; 32]) -> Option<Arc<CheckedPath>> {
+        self.paths.get(&(*intermediate, *leaf))
     }
 
-    fn remember_leaf(&self, pair: ([u8; 32], [u8; 32])) {
+    fn remember_path(&self, intermediate: [u8; 32], leaf: [u8; 32], path: CheckedPath) {
         #[cfg(feature = "std")]
-        self.leaves.insert(pair, LEAF_CAPACITY);
+        self.paths
+            .insert((intermediate, leaf), Arc::new(path), PATH_CAPACITY);
         #[cfg(not(feature = "std"))]
-        let _ = pair;
+        let _ = (intermediate, leaf, path);
     }
 }
 
-/// A bounded set of keys, first in first out.
+/// A bounded map, first in first out, for a handful of entries (a linear scan).
 #[derive(Debug)]
-struct Seen<K> {
+struct Bounded<K, V> {
     #[cfg(feature = "std")]
-    keys: std::sync::RwLock<Vec<K>>,
+    entries: std::sync::RwLock<Vec<(K, V)>>,
     #[cfg(not(feature = "std"))]
-    keys: core::marker::PhantomData<K>,
+    entries: core::marker::PhantomData<(K, V)>,
 }
 
-impl<K> Default for Seen<K> {
+impl<K, V> Default for Bounded<K, V> {
     fn default() -> Self {
         Self {
-            keys: Default::default(),
+            entries: Default::default(),
         }
     }
 }
 
 #[cfg(feature = "std")]
-impl<K: PartialEq> Seen<K> {
-    fn contains(&self, key: &K) -> bool {
+impl<K: PartialEq, V: Clone> Bounded<K, V> {
+    fn get(&self, key: &K) -> Option<V> {
         // A poisoned lock is a cache miss, never a panic.
-        self.keys.read().is_ok_and(|keys| keys.contains(key))
+        let entries = self.entries.read().ok()?;
+        entries
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
     }
 
-    fn insert(&self, key: K, capacity: usize) {
-        if let Ok(mut keys) = self.keys.write() {
-            if keys.contains(&key) {
+    fn insert(&self, key: K, value: V, capacity: usize) {
+        if let Ok(mut entries) = self.entries.write() {
+            if entries.iter().any(|(k, _)| *k == key) {
                 return;
             }
-            if keys.len() >= capacity {
-                keys.remove(0);
+            if entries.len() >= capacity {
+                entries.remove(0);
             }
-            keys.push(key);
+            entries.push((key, value));
         }
     }
 }
 
 #[cfg(not(feature = "std"))]
-impl<K> Seen<K> {
-    fn contains(&self, _key: &K) -> bool {
-        false
+impl<K, V> Bounded<K, V> {
+    fn get(&self, _key: &K) -> Option<V> {
+        None
     }
 }
 
@@ -259,15 +278,69 @@ pub(crate) struct Leaf {
 }
 
 /// Checks the path anchor → intermediate → leaf at `time`, the leaf being the certificate
-/// `signer` names.
+/// `signer` names. `certificates` are the signature's certificates, unparsed.
 pub(crate) fn verify_chain(
     provider: &dyn Provider,
     anchors: &TrustAnchors,
     cache: &ChainCache,
-    certificates: &[Certificate],
+    certificates: &[Any],
     signer: &SignerId,
     time: UnixTime,
 ) -> Result<Leaf, Error> {
+    // Apple's case: two certificates this verifier has checked before.
+    if let [first, second] = certificates {
+        let (a, b) = (fingerprint(first)?, fingerprint(second)?);
+        for (intermediate_fp, leaf_fp) in [(b, a), (a, b)] {
+            let Some(path) = cache.path(&intermediate_fp, &leaf_fp) else {
+                continue;
+            };
+            // The full check takes as leaf the first certificate the signer names; with
+            // two certificates that is this path's leaf only if the intermediate is not
+            // named. Otherwise, fall through to the full check and its error.
+            if names_signer(&path.leaf, signer) && !names_signer(&path.intermediate, signer) {
+                for cert in [&path.intermediate, &path.leaf] {
+                    check_validity(cert, time)?;
+                }
+                return Ok(path.leaf_info.clone());
+            }
+        }
+    }
+
+    let parsed = certificates
+        .iter()
+        .map(parse_certificate)
+        .collect::<Result<Vec<_>, _>>()?;
+    let (leaf, intermediate, leaf_info) =
+        verify_parsed(provider, anchors, cache, &parsed, signer, time)?;
+    cache.remember_path(
+        fingerprint(intermediate)?,
+        fingerprint(leaf)?,
+        CheckedPath {
+            leaf: leaf.clone(),
+            intermediate: intermediate.clone(),
+            leaf_info: leaf_info.clone(),
+        },
+    );
+    Ok(leaf_info)
+}
+
+/// A certificate of the signature. One that does not parse makes the signature
+/// unreadable, as it would if the whole `SignedData` had been parsed at once.
+fn parse_certificate(raw: &Any) -> Result<Certificate, Error> {
+    let der = raw.to_der().map_err(|_| Error::Malformed("signature"))?;
+    Certificate::from_der(&der).map_err(|_| Error::Malformed("signature"))
+}
+
+/// The full check of [`verify_chain`] on parsed certificates; returns the leaf, the
+/// intermediate and what verification reports about the leaf.
+fn verify_parsed<'c>(
+    provider: &dyn Provider,
+    anchors: &TrustAnchors,
+    cache: &ChainCache,
+    certificates: &'c [Certificate],
+    signer: &SignerId,
+    time: UnixTime,
+) -> Result<(&'c Certificate, &'c Certificate, Leaf), Error> {
     let chain_err = Error::CertificateChain;
     let leaf = certificates
         .iter()
@@ -302,18 +375,11 @@ pub(crate) fn verify_chain(
         }
         cache.remember_intermediate(intermediate_fp);
     }
-    let pair = (intermediate_fp, fingerprint(leaf)?);
-    if !cache.leaf_known(&pair) {
-        check_signed_by(provider, leaf, &spki_der(intermediate)?)
-            .map_err(|_| chain_err(ChainError::BadLeafSignature))?;
-        cache.remember_leaf(pair);
-    }
+    check_signed_by(provider, leaf, &spki_der(intermediate)?)
+        .map_err(|_| chain_err(ChainError::BadLeafSignature))?;
 
     for cert in [intermediate, leaf] {
-        let (not_before, not_after) = validity(cert);
-        if time < not_before || time > not_after {
-            return Err(chain_err(ChainError::Expired));
-        }
+        check_validity(cert, time)?;
     }
     check_usage(intermediate, true)?;
     check_usage(leaf, false)?;
@@ -322,11 +388,21 @@ pub(crate) fn verify_chain(
     if curve(&leaf_spki)? != Curve::P256 {
         return Err(chain_err(ChainError::UnsupportedAlgorithm));
     }
-    Ok(Leaf {
+    let info = Leaf {
         spki_der: leaf_spki,
         subject: leaf_tbs.subject().to_string(),
         not_after: validity(leaf).1,
-    })
+    };
+    Ok((leaf, intermediate, info))
+}
+
+/// [`ChainError::Expired`] unless `time` lies in the certificate's validity period.
+fn check_validity(cert: &Certificate, time: UnixTime) -> Result<(), Error> {
+    let (not_before, not_after) = validity(cert);
+    if time < not_before || time > not_after {
+        return Err(Error::CertificateChain(ChainError::Expired));
+    }
+    Ok(())
 }
 
 /// Whether `cert` is the certificate the `SignerInfo` identifies.
@@ -345,10 +421,10 @@ fn names_signer(cert: &Certificate, signer: &SignerId) -> bool {
     }
 }
 
-/// SHA-256 of the certificate's DER, as the cache key. The DER is streamed into the hash
+/// SHA-256 of a certificate's DER, as the cache key. The DER is streamed into the hash
 /// rather than written to a buffer. It uses `sha2` whatever the back-end: the key only
 /// names the bytes within this process, nothing is verified with it.
-fn fingerprint(cert: &Certificate) -> Result<[u8; 32], Error> {
+fn fingerprint(cert: &impl Encode) -> Result<[u8; 32], Error> {
     use sha2::Digest;
     struct HashWriter(sha2::Sha256);
     impl der::Writer for HashWriter {
@@ -504,21 +580,12 @@ mod tests {
         for i in 0..=INTERMEDIATE_CAPACITY {
             cache.remember_intermediate([u8::try_from(i).unwrap(); 32]);
         }
+        // A repeated insert does not push anything out.
+        cache.remember_intermediate([2; 32]);
         assert!(!cache.intermediate_known(&[0; 32]));
         assert!(cache.intermediate_known(&[1; 32]));
         assert!(cache.intermediate_known(&[u8::try_from(INTERMEDIATE_CAPACITY).unwrap(); 32]));
         assert!(!cache.intermediate_known(&[0xFF; 32]));
-
-        for i in 0..=LEAF_CAPACITY {
-            cache.remember_leaf(([1; 32], [u8::try_from(i).unwrap(); 32]));
-        }
-        // A repeated insert does not push anything out.
-        cache.remember_leaf(([1; 32], [2; 32]));
-        assert!(!cache.leaf_known(&([1; 32], [0; 32])));
-        assert!(cache.leaf_known(&([1; 32], [1; 32])));
-        assert!(cache.leaf_known(&([1; 32], [u8::try_from(LEAF_CAPACITY).unwrap(); 32])));
-        // The same leaf under another intermediate is not known.
-        assert!(!cache.leaf_known(&([2; 32], [1; 32])));
     }
 
     #[test]

@@ -9,6 +9,10 @@
 //! What is written by hand, and why:
 //! - The `CMSAlgorithmProtection` attribute (RFC 6211) has no type in `cms`; it is a
 //!   two-field sequence declared below with `der`'s derive.
+//! - `SignedData` is declared again (`RawSignedData`) with the certificates left as raw
+//!   elements: parsing two certificates is most of the work of reading the signature, and
+//!   a verifier that has already checked these exact certificates does not need them
+//!   parsed (see `chain`). They are parsed when the verifier has not seen them.
 //! - The signed attributes are re-encoded with `to_der()`: RFC 5652 §5.4 defines the
 //!   signed message as the DER encoding of `SignedAttrs` with the `SET OF` tag (`0x31`).
 //!   The set is decoded under BER rules, which keep the attributes in the order received
@@ -17,13 +21,15 @@
 
 use alloc::vec::Vec;
 
-use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+use cms::cert::IssuerAndSerialNumber;
 use cms::content_info::{CmsVersion, ContentInfo};
-use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
-use der::asn1::{ObjectIdentifier, OctetString};
-use der::{Decode, Encode, EncodingRules, Sequence};
+use cms::revocation::RevocationInfoChoices;
+use cms::signed_data::{
+    DigestAlgorithmIdentifiers, EncapsulatedContentInfo, SignerIdentifier, SignerInfo, SignerInfos,
+};
+use der::asn1::{Any, ObjectIdentifier, OctetString, SetOfVec};
+use der::{Decode, Encode, EncodingRules, Sequence, Tag, Tagged};
 use spki::AlgorithmIdentifierOwned;
-use x509_cert::Certificate;
 use x509_cert::time::Time;
 
 use crate::error::{ChainError, Error};
@@ -65,6 +71,20 @@ struct AlgorithmProtection {
     signature_algorithm: Option<AlgorithmIdentifierOwned>,
 }
 
+/// `SignedData` (RFC 5652 §5.1) as the `cms` crate declares it, except that each
+/// certificate is kept as a raw element, parsed later only if needed.
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+struct RawSignedData {
+    version: CmsVersion,
+    digest_algorithms: DigestAlgorithmIdentifiers,
+    encap_content_info: EncapsulatedContentInfo,
+    #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]
+    certificates: Option<SetOfVec<Any>>,
+    #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
+    crls: Option<RevocationInfoChoices>,
+    signer_infos: SignerInfos,
+}
+
 /// How the signature names its signer certificate.
 #[derive(Clone, Debug)]
 pub(crate) enum SignerId {
@@ -78,8 +98,9 @@ pub(crate) enum SignerId {
 /// signature algorithm is always ecdsa-with-SHA256 (anything else is refused).
 #[derive(Clone, Debug)]
 pub(crate) struct CmsSignature {
-    /// Certificates, in the order sent (Apple: leaf, intermediate).
-    pub(crate) certificates: Vec<Certificate>,
+    /// Certificates, in the order sent (Apple: leaf, intermediate), unparsed: each is a
+    /// `SEQUENCE` element whose DER `chain` parses when it needs to.
+    pub(crate) certificates: Vec<Any>,
     /// Which certificate signed.
     pub(crate) signer: SignerId,
     /// DER of the signed attributes with the `SET OF` tag: the signed message.
@@ -107,7 +128,7 @@ impl CmsSignature {
         if content_info.content_type != OID_SIGNED_DATA {
             return Err(Error::Malformed(WHAT));
         }
-        let mut signed_data: SignedData = content_info
+        let mut signed_data: RawSignedData = content_info
             .content
             .decode_as_encoding(EncodingRules::Ber)
             .map_err(|_| Error::Malformed(WHAT))?;
@@ -147,7 +168,7 @@ impl CmsSignature {
         Self::from_signer_info(signer_info, certificates)
     }
 
-    fn from_signer_info(info: SignerInfo, certificates: Vec<Certificate>) -> Result<Self, Error> {
+    fn from_signer_info(info: SignerInfo, certificates: Vec<Any>) -> Result<Self, Error> {
         check_digest_algorithm(&info.digest_alg)?;
         check_signature_algorithm(&info.signature_algorithm)?;
         // RFC 5652 §5.3: version 1 with issuerAndSerialNumber, 3 with subjectKeyIdentifier.
@@ -221,31 +242,26 @@ impl CmsSignature {
     }
 }
 
-/// Takes the certificates out of `signed_data` (moved, not cloned: a parsed certificate is
-/// dozens of small allocations).
-fn certificates(signed_data: &mut SignedData) -> Result<Vec<Certificate>, Error> {
+/// Takes the certificates out of `signed_data` (moved, not copied). Only certificates
+/// proper (a `SEQUENCE`) are allowed; the other `CertificateChoices` are refused.
+fn certificates(signed_data: &mut RawSignedData) -> Result<Vec<Any>, Error> {
     let set = signed_data
         .certificates
         .take()
         .ok_or(Error::CertificateChain(ChainError::BadCertificates))?;
-    if set.0.len() > MAX_CERTIFICATES {
+    if set.len() > MAX_CERTIFICATES {
         return Err(Error::CertificateChain(ChainError::BadCertificates));
     }
-    set.0
-        .into_vec()
-        .into_iter()
-        .map(|choice| match choice {
-            CertificateChoices::Certificate(cert) => Ok(cert),
-            CertificateChoices::Other(_) => {
-                Err(Error::CertificateChain(ChainError::BadCertificates))
-            }
-        })
-        .collect()
+    let certificates = set.into_vec();
+    if certificates.iter().any(|c| c.tag() != Tag::Sequence) {
+        return Err(Error::CertificateChain(ChainError::BadCertificates));
+    }
+    Ok(certificates)
 }
 
 /// Parameters of an algorithm identifier: absent or NULL.
 fn params_absent_or_null(alg: &AlgorithmIdentifierOwned) -> bool {
-    alg.parameters.as_ref().is_none_or(der::asn1::Any::is_null)
+    alg.parameters.as_ref().is_none_or(Any::is_null)
 }
 
 fn check_digest_algorithm(alg: &AlgorithmIdentifierOwned) -> Result<(), Error> {

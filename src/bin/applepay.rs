@@ -84,7 +84,7 @@ struct DecryptArgs {
     token: Option<PathBuf>,
     /// Decrypt many tokens: one per line of FILE (`-` reads stdin; blank lines are
     /// skipped). Prints one line per token in input order, the plaintext JSON or
-    /// {"error":"<kind>","message":"…"}, and exits 1 if any token failed.
+    /// `{"error":"<kind>","message":"…"}`, and exits 1 if any token failed.
     #[arg(long, value_name = "FILE", conflicts_with = "token")]
     batch: Option<PathBuf>,
     /// Threads decrypting a batch [default: the number of cores].
