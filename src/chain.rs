@@ -167,14 +167,15 @@ const INTERMEDIATE_CAPACITY: usize = 8;
 #[cfg(feature = "std")]
 const PATH_CAPACITY: usize = 32;
 
-/// Work already done on certificates, keyed by SHA-256 of their whole DER (signature
-/// included), so what is the same for every token is done once per verifier:
+/// Work already done on certificates, keyed by their bytes, so what is the same for every
+/// token is done once per verifier:
 ///
-/// - intermediates whose signature by an anchor verified, by the intermediate's
-///   fingerprint;
+/// - intermediates whose signature by an anchor verified, by SHA-256 of the
+///   intermediate's whole DER (signature included);
 /// - whole paths (intermediate → leaf) that passed every check — signatures, markers,
-///   constraints, key usage, curve — by the pair of fingerprints, with both certificates
-///   parsed and what verification reports about the leaf. A token carrying exactly these
+///   constraints, key usage, curve — by both certificates' bytes (compared as they are:
+///   cheaper than hashing them for every token), with both certificates parsed and what
+///   verification reports about the leaf. A token carrying exactly these
 ///   two certificates is then neither parsed nor re-verified: only which certificate the
 ///   signer names and both validity periods (at this token's verification time) are
 ///   checked again.
@@ -184,7 +185,7 @@ const PATH_CAPACITY: usize = 32;
 #[derive(Debug, Default)]
 pub(crate) struct ChainCache {
     intermediates: Bounded<[u8; 32], ()>,
-    paths: Bounded<([u8; 32], [u8; 32]), Arc<CheckedPath>>,
+    paths: Bounded<(Any, Any), Arc<CheckedPath>>,
 }
 
 /// A path that passed every check except validity at a given time.
@@ -208,11 +209,11 @@ impl ChainCache {
         let _ = fingerprint;
     }
 
-    fn path(&self, intermediate: &[u8; 32], leaf: &[u8; 32]) -> Option<Arc<CheckedPath>> {
-        self.paths.get(&(*intermediate, *leaf))
+    fn path(&self, intermediate: &Any, leaf: &Any) -> Option<Arc<CheckedPath>> {
+        self.paths.find(|(i, l)| i == intermediate && l == leaf)
     }
 
-    fn remember_path(&self, intermediate: [u8; 32], leaf: [u8; 32], path: CheckedPath) {
+    fn remember_path(&self, intermediate: Any, leaf: Any, path: CheckedPath) {
         #[cfg(feature = "std")]
         self.paths
             .insert((intermediate, leaf), Arc::new(path), PATH_CAPACITY);
@@ -241,11 +242,15 @@ impl<K, V> Default for Bounded<K, V> {
 #[cfg(feature = "std")]
 impl<K: PartialEq, V: Clone> Bounded<K, V> {
     fn get(&self, key: &K) -> Option<V> {
+        self.find(|k| k == key)
+    }
+
+    fn find(&self, mut matches: impl FnMut(&K) -> bool) -> Option<V> {
         // A poisoned lock is a cache miss, never a panic.
         let entries = self.entries.read().ok()?;
         entries
             .iter()
-            .find(|(k, _)| k == key)
+            .find(|(k, _)| matches(k))
             .map(|(_, v)| v.clone())
     }
 
@@ -265,6 +270,10 @@ impl<K: PartialEq, V: Clone> Bounded<K, V> {
 #[cfg(not(feature = "std"))]
 impl<K, V> Bounded<K, V> {
     fn get(&self, _key: &K) -> Option<V> {
+        None
+    }
+
+    fn find(&self, _matches: impl FnMut(&K) -> bool) -> Option<V> {
         None
     }
 }
@@ -289,9 +298,8 @@ pub(crate) fn verify_chain(
 ) -> Result<Leaf, Error> {
     // Apple's case: two certificates this verifier has checked before.
     if let [first, second] = certificates {
-        let (a, b) = (fingerprint(first)?, fingerprint(second)?);
-        for (intermediate_fp, leaf_fp) in [(b, a), (a, b)] {
-            let Some(path) = cache.path(&intermediate_fp, &leaf_fp) else {
+        for (intermediate, leaf) in [(second, first), (first, second)] {
+            let Some(path) = cache.path(intermediate, leaf) else {
                 continue;
             };
             // The full check takes as leaf the first certificate the signer names; with
@@ -312,9 +320,17 @@ pub(crate) fn verify_chain(
         .collect::<Result<Vec<_>, _>>()?;
     let (leaf, intermediate, leaf_info) =
         verify_parsed(provider, anchors, cache, &parsed, signer, time)?;
+    let raw = |cert: &Certificate| {
+        parsed
+            .iter()
+            .position(|c| core::ptr::eq(c, cert))
+            .and_then(|i| certificates.get(i))
+            .cloned()
+            .ok_or(Error::CertificateChain(ChainError::BadCertificates))
+    };
     cache.remember_path(
-        fingerprint(intermediate)?,
-        fingerprint(leaf)?,
+        raw(intermediate)?,
+        raw(leaf)?,
         CheckedPath {
             leaf: leaf.clone(),
             intermediate: intermediate.clone(),
