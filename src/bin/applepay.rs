@@ -5,14 +5,16 @@
 //! as the first line of stderr), 2 a usage or file error.
 //!
 //! `decrypt --batch FILE` reads one token per line and writes one line per token, in input
-//! order: the plaintext JSON, or `{"error":"<kind>","message":"…"}`. Lines are decrypted
-//! in blocks by `--jobs` scoped threads sharing one keyring and one verifier (whose
-//! certificate caches every thread then uses); exit 1 when any token failed.
+//! order: the plaintext JSON, or `{"error":"<kind>","message":"…"}`. Lines are read in
+//! blocks; `--jobs` scoped threads take a block's lines one at a time and share one
+//! keyring and one verifier (whose certificate caches every thread then uses); exit 1
+//! when any token failed.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use std::time::Duration;
 
@@ -224,16 +226,21 @@ fn decrypt_batch(
                 Some(line) => block.push(line),
             }
         }
-        let per_job = block.len().div_ceil(jobs).max(1);
-        let results: Vec<Vec<(Zeroizing<Vec<u8>>, bool)>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = block
-                .chunks(per_job)
-                .map(|chunk| {
-                    scope.spawn(move || {
-                        chunk
-                            .iter()
-                            .map(|line| batch_line(line, keyring, verifier, &args.time))
-                            .collect::<Vec<_>>()
+        // Workers take lines one at a time from a shared counter, so a thread the OS
+        // schedules less does not hold up the block; results are put back in order.
+        let next = AtomicUsize::new(0);
+        let lines = &block;
+        let parts: Vec<Vec<(usize, Outcome)>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..jobs.min(block.len()))
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut done = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(line) = lines.get(i) else { break };
+                            done.push((i, batch_line(line, keyring, verifier, &args.time)));
+                        }
+                        done
                     })
                 })
                 .collect();
@@ -242,13 +249,18 @@ fn decrypt_batch(
                 .map(|h| h.join().unwrap_or_default())
                 .collect()
         });
-        let written: usize = results.iter().map(Vec::len).sum();
-        if written != block.len() {
-            return Err(Failure::Usage("a batch worker thread panicked".into()));
+        let mut ordered: Vec<Option<Outcome>> = block.iter().map(|_| None).collect();
+        for (i, outcome) in parts.into_iter().flatten() {
+            if let Some(slot) = ordered.get_mut(i) {
+                *slot = Some(outcome);
+            }
         }
-        for (line, ok) in results.iter().flatten() {
+        for slot in ordered {
+            let Some((line, ok)) = slot else {
+                return Err(Failure::Usage("a batch worker thread panicked".into()));
+            };
             any_failed |= !ok;
-            out.write_all(line)
+            out.write_all(&line)
                 .map_err(|e| Failure::Usage(format!("cannot write stdout: {e}")))?;
         }
         if eof {
@@ -301,12 +313,15 @@ fn read_line(input: &mut dyn BufRead) -> std::io::Result<Option<Line>> {
 }
 
 /// The output line for one batch line (newline included), and whether it decrypted.
+type Outcome = (Zeroizing<Vec<u8>>, bool);
+
+/// The [`Outcome`] of one batch line.
 fn batch_line(
     line: &Line,
     keyring: &Keyring,
     verifier: Option<&Verifier>,
     time: &TimeArgs,
-) -> (Zeroizing<Vec<u8>>, bool) {
+) -> Outcome {
     let result = match line {
         Line::Token(bytes) => PaymentToken::from_json(bytes)
             .and_then(|token| decrypt_one(&token, keyring, verifier, time)),
