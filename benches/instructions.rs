@@ -1,6 +1,8 @@
 //! Instruction-count benchmarks (gungraun, under valgrind's callgrind): exact counts that
-//! do not depend on a noisy machine, for the per-token paths and each parse step. Setup
-//! (minting the token, warming the verifier) is not counted.
+//! do not depend on a noisy machine, for the per-token paths, each parse step, and the
+//! floor (the token's ECDH, and ECDH + ECDSA verify, done directly with the back-end
+//! library) to compare them with. Setup (minting the token, warming the verifier) is not
+//! counted.
 //!
 //! Needs `gungraun-runner` 0.20.0 (`cargo install gungraun-runner --version 0.20.0`).
 //! `.ci/run` compares each count with the baseline committed in `benches/baseline/`
@@ -13,6 +15,7 @@ use std::hint::black_box;
 use applepay_crypto::PaymentToken;
 use applepay_crypto::bench_hooks;
 use common::Fixture;
+use common::floor::Floor;
 use gungraun::{library_benchmark, library_benchmark_group, main};
 
 fn fixture() -> Fixture {
@@ -45,6 +48,45 @@ fn decrypt_unverified(fx: Fixture) -> usize {
     black_box(fx.decrypt_unverified(black_box(fx.json.as_bytes())))
 }
 
+/// The floor inputs: the back-end's key, the token's ephemeral key, and the leaf key,
+/// signed attributes and signature.
+struct FloorInputs {
+    floor: Floor,
+    ephemeral: Vec<u8>,
+    spki: Vec<u8>,
+    message: Vec<u8>,
+    signature: Vec<u8>,
+}
+
+fn floor_inputs() -> FloorInputs {
+    let fx = Fixture::new();
+    FloorInputs {
+        floor: Floor::new(&fx.merchant_key_pem),
+        ephemeral: fx.token.ephemeral_public_key().unwrap().to_vec(),
+        spki: fx.parts.leaf_spki.clone(),
+        message: fx.parts.signed_attrs.clone(),
+        signature: fx.parts.signature.clone(),
+    }
+}
+
+// The token's ECDH done directly with the back-end library.
+#[library_benchmark]
+#[bench::ecdh(setup = floor_inputs)]
+fn floor_ecdh(f: FloorInputs) -> u8 {
+    black_box(f.floor.ecdh(black_box(&f.ephemeral)))
+}
+
+// The token's ECDH and ECDSA verification done directly with the back-end library.
+#[library_benchmark]
+#[bench::ecdh_ecdsa_verify(setup = floor_inputs)]
+fn floor_both(f: FloorInputs) -> (u8, bool) {
+    let z = f.floor.ecdh(black_box(&f.ephemeral));
+    let ok = f
+        .floor
+        .ecdsa_verify(black_box(&f.spki), &f.message, &f.signature);
+    black_box((z, ok))
+}
+
 #[library_benchmark]
 #[bench::minted(setup = token_json)]
 fn parse_token_json(json: String) -> PaymentToken {
@@ -70,7 +112,9 @@ library_benchmark_group!(
         decrypt_unverified,
         parse_token_json,
         parse_cms,
-        parse_certificate
+        parse_certificate,
+        floor_ecdh,
+        floor_both
     ]
 );
 
