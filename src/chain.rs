@@ -12,9 +12,10 @@
 //! intermediate's issuer and whose key verifies it.
 
 use alloc::string::{String, ToString};
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use der::asn1::ObjectIdentifier;
+use der::asn1::{Any, ObjectIdentifier};
 use der::{Decode, Encode};
 use x509_cert::Certificate;
 use x509_cert::ext::pkix::{BasicConstraints, KeyUsage};
@@ -160,47 +161,126 @@ impl Default for TrustAnchors {
     }
 }
 
-/// How many intermediates [`IssuedByAnchor`] remembers. Apple has one at a time (two
-/// around a rotation).
+/// How many intermediates a [`ChainCache`] remembers as issued by an anchor. Apple has
+/// one at a time (two around a rotation).
 #[cfg(feature = "std")]
-const CACHE_CAPACITY: usize = 8;
+const INTERMEDIATE_CAPACITY: usize = 8;
 
-/// Intermediates already found to be signed by one of a verifier's anchors, by SHA-256
-/// of their whole DER (signature included), so the root → intermediate signature — the
-/// same for every token — is checked once rather than per token. Only that signature is
-/// cached: validity, constraints and markers are checked every time.
+/// How many checked paths (intermediate + leaf) a [`ChainCache`] remembers. Apple signs
+/// with a few leaves at a time (production, sandbox, around rotations); only paths that
+/// passed every check are remembered, so a sender cannot fill the cache with junk.
+#[cfg(feature = "std")]
+const PATH_CAPACITY: usize = 32;
+
+/// Work already done on certificates, keyed by their bytes, so what is the same for every
+/// token is done once per verifier:
 ///
-/// Without `std` there is no lock to share it across threads, and nothing is cached.
+/// - intermediates whose signature by an anchor verified, by SHA-256 of the
+///   intermediate's whole DER (signature included);
+/// - whole paths (intermediate → leaf) that passed every check — signatures, markers,
+///   constraints, key usage, curve — by both certificates' bytes (compared as they are:
+///   cheaper than hashing them for every token), with both certificates parsed and what
+///   verification reports about the leaf. A token carrying exactly these
+///   two certificates is then neither parsed nor re-verified: only which certificate the
+///   signer names and both validity periods (at this token's verification time) are
+///   checked again.
+///
+/// Bounded (oldest entry out first) and shared between threads behind a lock. Without
+/// `std` there is no lock, and nothing is cached.
 #[derive(Debug, Default)]
-pub(crate) struct IssuedByAnchor {
-    #[cfg(feature = "std")]
-    seen: std::sync::RwLock<Vec<[u8; 32]>>,
+pub(crate) struct ChainCache {
+    intermediates: Bounded<[u8; 32], ()>,
+    paths: Bounded<(Any, Any), Arc<CheckedPath>>,
 }
 
-impl IssuedByAnchor {
-    #[cfg(feature = "std")]
-    fn contains(&self, digest: &[u8; 32]) -> bool {
-        // A poisoned lock is a cache miss, never a panic.
-        self.seen.read().is_ok_and(|seen| seen.contains(digest))
+/// A path that passed every check except validity at a given time.
+#[derive(Debug)]
+pub(crate) struct CheckedPath {
+    leaf: Certificate,
+    intermediate: Certificate,
+    leaf_info: Leaf,
+}
+
+impl ChainCache {
+    fn intermediate_known(&self, fingerprint: &[u8; 32]) -> bool {
+        self.intermediates.get(fingerprint).is_some()
     }
 
+    fn remember_intermediate(&self, fingerprint: [u8; 32]) {
+        #[cfg(feature = "std")]
+        self.intermediates
+            .insert(fingerprint, (), INTERMEDIATE_CAPACITY);
+        #[cfg(not(feature = "std"))]
+        let _ = fingerprint;
+    }
+
+    fn path(&self, intermediate: &Any, leaf: &Any) -> Option<Arc<CheckedPath>> {
+        self.paths.find(|(i, l)| i == intermediate && l == leaf)
+    }
+
+    fn remember_path(&self, intermediate: Any, leaf: Any, path: CheckedPath) {
+        #[cfg(feature = "std")]
+        self.paths
+            .insert((intermediate, leaf), Arc::new(path), PATH_CAPACITY);
+        #[cfg(not(feature = "std"))]
+        let _ = (intermediate, leaf, path);
+    }
+}
+
+/// A bounded map, first in first out, for a handful of entries (a linear scan).
+#[derive(Debug)]
+struct Bounded<K, V> {
     #[cfg(feature = "std")]
-    fn insert(&self, digest: [u8; 32]) {
-        if let Ok(mut seen) = self.seen.write() {
-            if seen.len() >= CACHE_CAPACITY {
-                seen.remove(0);
-            }
-            seen.push(digest);
+    entries: std::sync::RwLock<Vec<(K, V)>>,
+    #[cfg(not(feature = "std"))]
+    entries: core::marker::PhantomData<(K, V)>,
+}
+
+impl<K, V> Default for Bounded<K, V> {
+    fn default() -> Self {
+        Self {
+            entries: Default::default(),
         }
     }
+}
 
-    #[cfg(not(feature = "std"))]
-    fn contains(&self, _digest: &[u8; 32]) -> bool {
-        false
+#[cfg(feature = "std")]
+impl<K: PartialEq, V: Clone> Bounded<K, V> {
+    fn get(&self, key: &K) -> Option<V> {
+        self.find(|k| k == key)
     }
 
-    #[cfg(not(feature = "std"))]
-    fn insert(&self, _digest: [u8; 32]) {}
+    fn find(&self, mut matches: impl FnMut(&K) -> bool) -> Option<V> {
+        // A poisoned lock is a cache miss, never a panic.
+        let entries = self.entries.read().ok()?;
+        entries
+            .iter()
+            .find(|(k, _)| matches(k))
+            .map(|(_, v)| v.clone())
+    }
+
+    fn insert(&self, key: K, value: V, capacity: usize) {
+        if let Ok(mut entries) = self.entries.write() {
+            if entries.iter().any(|(k, _)| *k == key) {
+                return;
+            }
+            if entries.len() >= capacity {
+                entries.remove(0);
+            }
+            entries.push((key, value));
+        }
+    }
+}
+
+#[cfg(not(feature = "std"))]
+impl<K, V> Bounded<K, V> {
+    fn get(&self, _key: &K) -> Option<V> {
+        None
+    }
+
+    fn find(&self, _matches: impl FnMut(&K) -> bool) -> Option<V> {
+        None
+    }
 }
 
 /// What the chain check learned about the leaf.
@@ -214,15 +294,76 @@ pub(crate) struct Leaf {
 }
 
 /// Checks the path anchor → intermediate → leaf at `time`, the leaf being the certificate
-/// `signer` names.
+/// `signer` names. `certificates` are the signature's certificates, unparsed.
 pub(crate) fn verify_chain(
     provider: &dyn Provider,
     anchors: &TrustAnchors,
-    cache: &IssuedByAnchor,
-    certificates: &[Certificate],
+    cache: &ChainCache,
+    certificates: &[Any],
     signer: &SignerId,
     time: UnixTime,
 ) -> Result<Leaf, Error> {
+    // Apple's case: two certificates this verifier has checked before.
+    if let [first, second] = certificates {
+        for (intermediate, leaf) in [(second, first), (first, second)] {
+            let Some(path) = cache.path(intermediate, leaf) else {
+                continue;
+            };
+            // The full check takes as leaf the first certificate the signer names; with
+            // two certificates that is this path's leaf only if the intermediate is not
+            // named. Otherwise, fall through to the full check and its error.
+            if names_signer(&path.leaf, signer) && !names_signer(&path.intermediate, signer) {
+                for cert in [&path.intermediate, &path.leaf] {
+                    check_validity(cert, time)?;
+                }
+                return Ok(path.leaf_info.clone());
+            }
+        }
+    }
+
+    let parsed = certificates
+        .iter()
+        .map(parse_certificate)
+        .collect::<Result<Vec<_>, _>>()?;
+    let (leaf, intermediate, leaf_info) =
+        verify_parsed(provider, anchors, cache, &parsed, signer, time)?;
+    let raw = |cert: &Certificate| {
+        parsed
+            .iter()
+            .position(|c| core::ptr::eq(c, cert))
+            .and_then(|i| certificates.get(i))
+            .cloned()
+            .ok_or(Error::CertificateChain(ChainError::BadCertificates))
+    };
+    cache.remember_path(
+        raw(intermediate)?,
+        raw(leaf)?,
+        CheckedPath {
+            leaf: leaf.clone(),
+            intermediate: intermediate.clone(),
+            leaf_info: leaf_info.clone(),
+        },
+    );
+    Ok(leaf_info)
+}
+
+/// A certificate of the signature. One that does not parse makes the signature
+/// unreadable, as it would if the whole `SignedData` had been parsed at once.
+fn parse_certificate(raw: &Any) -> Result<Certificate, Error> {
+    let der = raw.to_der().map_err(|_| Error::Malformed("signature"))?;
+    Certificate::from_der(&der).map_err(|_| Error::Malformed("signature"))
+}
+
+/// The full check of [`verify_chain`] on parsed certificates; returns the leaf, the
+/// intermediate and what verification reports about the leaf.
+fn verify_parsed<'c>(
+    provider: &dyn Provider,
+    anchors: &TrustAnchors,
+    cache: &ChainCache,
+    certificates: &'c [Certificate],
+    signer: &SignerId,
+    time: UnixTime,
+) -> Result<(&'c Certificate, &'c Certificate, Leaf), Error> {
     let chain_err = Error::CertificateChain;
     let leaf = certificates
         .iter()
@@ -244,13 +385,9 @@ pub(crate) fn verify_chain(
 
     // Signatures first, top down: the fields checked afterwards (validity, constraints)
     // mean something only once their certificate is authenticated.
-    let intermediate_spki = spki_der(intermediate)?;
-    let issuer = intermediate.tbs_certificate().issuer();
-    let intermediate_der = intermediate
-        .to_der()
-        .map_err(|_| chain_err(ChainError::BadCertificates))?;
-    let fingerprint = provider.sha256(&[&intermediate_der]);
-    if !cache.contains(&fingerprint) {
+    let intermediate_fp = fingerprint(intermediate)?;
+    if !cache.intermediate_known(&intermediate_fp) {
+        let issuer = intermediate.tbs_certificate().issuer();
         let trusted = anchors
             .anchors
             .iter()
@@ -259,28 +396,35 @@ pub(crate) fn verify_chain(
         if !trusted {
             return Err(chain_err(ChainError::UntrustedRoot));
         }
-        cache.insert(fingerprint);
+        cache.remember_intermediate(intermediate_fp);
     }
-    check_signed_by(provider, leaf, &intermediate_spki)
+    check_signed_by(provider, leaf, &spki_der(intermediate)?)
         .map_err(|_| chain_err(ChainError::BadLeafSignature))?;
 
     for cert in [intermediate, leaf] {
-        let (not_before, not_after) = validity(cert);
-        if time < not_before || time > not_after {
-            return Err(chain_err(ChainError::Expired));
-        }
+        check_validity(cert, time)?;
     }
     check_usage(intermediate, true)?;
     check_usage(leaf, false)?;
 
     let leaf_spki = spki_der(leaf)?;
     let signature_algorithm = leaf_signature_algorithm(&leaf_spki)?;
-    Ok(Leaf {
+    let info = Leaf {
         spki_der: leaf_spki,
         signature_algorithm,
         subject: leaf_tbs.subject().to_string(),
         not_after: validity(leaf).1,
-    })
+    };
+    Ok((leaf, intermediate, info))
+}
+
+/// [`ChainError::Expired`] unless `time` lies in the certificate's validity period.
+fn check_validity(cert: &Certificate, time: UnixTime) -> Result<(), Error> {
+    let (not_before, not_after) = validity(cert);
+    if time < not_before || time > not_after {
+        return Err(Error::CertificateChain(ChainError::Expired));
+    }
+    Ok(())
 }
 
 /// Whether `cert` is the certificate the `SignerInfo` identifies.
@@ -297,6 +441,24 @@ fn names_signer(cert: &Certificate, signer: &SignerId) -> bool {
                 .is_some_and(|ski| ski.as_bytes() == id.as_slice())
         }
     }
+}
+
+/// SHA-256 of a certificate's DER, as the cache key. The DER is streamed into the hash
+/// rather than written to a buffer. It uses `sha2` whatever the back-end: the key only
+/// names the bytes within this process, nothing is verified with it.
+fn fingerprint(cert: &impl Encode) -> Result<[u8; 32], Error> {
+    use sha2::Digest;
+    struct HashWriter(sha2::Sha256);
+    impl der::Writer for HashWriter {
+        fn write(&mut self, slice: &[u8]) -> der::Result<()> {
+            self.0.update(slice);
+            Ok(())
+        }
+    }
+    let mut writer = HashWriter(sha2::Sha256::new());
+    cert.encode(&mut writer)
+        .map_err(|_| Error::CertificateChain(ChainError::BadCertificates))?;
+    Ok(writer.0.finalize().into())
 }
 
 fn spki_der(cert: &Certificate) -> Result<Vec<u8>, Error> {
@@ -472,14 +634,16 @@ mod tests {
     #[cfg(feature = "std")]
     #[test]
     fn cache_is_bounded_and_exact() {
-        let cache = IssuedByAnchor::default();
-        for i in 0..=CACHE_CAPACITY {
-            cache.insert([u8::try_from(i).unwrap(); 32]);
+        let cache = ChainCache::default();
+        for i in 0..=INTERMEDIATE_CAPACITY {
+            cache.remember_intermediate([u8::try_from(i).unwrap(); 32]);
         }
-        assert!(!cache.contains(&[0; 32]));
-        assert!(cache.contains(&[1; 32]));
-        assert!(cache.contains(&[u8::try_from(CACHE_CAPACITY).unwrap(); 32]));
-        assert!(!cache.contains(&[0xFF; 32]));
+        // A repeated insert does not push anything out.
+        cache.remember_intermediate([2; 32]);
+        assert!(!cache.intermediate_known(&[0; 32]));
+        assert!(cache.intermediate_known(&[1; 32]));
+        assert!(cache.intermediate_known(&[u8::try_from(INTERMEDIATE_CAPACITY).unwrap(); 32]));
+        assert!(!cache.intermediate_known(&[0xFF; 32]));
     }
 
     #[test]

@@ -9,6 +9,10 @@
 //! What is written by hand, and why:
 //! - The `CMSAlgorithmProtection` attribute (RFC 6211) has no type in `cms`; it is a
 //!   two-field sequence declared below with `der`'s derive.
+//! - `SignedData` is declared again (`RawSignedData`) with the certificates left as raw
+//!   elements: parsing two certificates is most of the work of reading the signature, and
+//!   a verifier that has already checked these exact certificates does not need them
+//!   parsed (see `chain`). They are parsed when the verifier has not seen them.
 //! - The signed attributes are re-encoded with `to_der()`: RFC 5652 §5.4 defines the
 //!   signed message as the DER encoding of `SignedAttrs` with the `SET OF` tag (`0x31`).
 //!   The set is decoded under BER rules, which keep the attributes in the order received
@@ -17,13 +21,15 @@
 
 use alloc::vec::Vec;
 
-use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+use cms::cert::IssuerAndSerialNumber;
 use cms::content_info::{CmsVersion, ContentInfo};
-use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
-use der::asn1::{ObjectIdentifier, OctetString};
-use der::{Decode, Encode, EncodingRules, Sequence};
+use cms::revocation::RevocationInfoChoices;
+use cms::signed_data::{
+    DigestAlgorithmIdentifiers, EncapsulatedContentInfo, SignerIdentifier, SignerInfo, SignerInfos,
+};
+use der::asn1::{Any, ObjectIdentifier, OctetString, SetOfVec};
+use der::{Decode, Encode, EncodingRules, Sequence, Tag, Tagged};
 use spki::AlgorithmIdentifierOwned;
-use x509_cert::Certificate;
 use x509_cert::time::Time;
 
 use crate::error::{ChainError, Error};
@@ -71,6 +77,20 @@ struct AlgorithmProtection {
     signature_algorithm: Option<AlgorithmIdentifierOwned>,
 }
 
+/// `SignedData` (RFC 5652 §5.1) as the `cms` crate declares it, except that each
+/// certificate is kept as a raw element, parsed later only if needed.
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+struct RawSignedData {
+    version: CmsVersion,
+    digest_algorithms: DigestAlgorithmIdentifiers,
+    encap_content_info: EncapsulatedContentInfo,
+    #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]
+    certificates: Option<SetOfVec<Any>>,
+    #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
+    crls: Option<RevocationInfoChoices>,
+    signer_infos: SignerInfos,
+}
+
 /// How the signature names its signer certificate.
 #[derive(Clone, Debug)]
 pub(crate) enum SignerId {
@@ -85,8 +105,9 @@ pub(crate) enum SignerId {
 /// refused).
 #[derive(Clone, Debug)]
 pub(crate) struct CmsSignature {
-    /// Certificates, in the order sent (Apple: leaf, intermediate).
-    pub(crate) certificates: Vec<Certificate>,
+    /// Certificates, in the order sent (Apple: leaf, intermediate), unparsed: each is a
+    /// `SEQUENCE` element whose DER `chain` parses when it needs to.
+    pub(crate) certificates: Vec<Any>,
     /// Which certificate signed.
     pub(crate) signer: SignerId,
     /// DER of the signed attributes with the `SET OF` tag: the signed message.
@@ -116,7 +137,7 @@ impl CmsSignature {
         if content_info.content_type != OID_SIGNED_DATA {
             return Err(Error::Malformed(WHAT));
         }
-        let signed_data: SignedData = content_info
+        let mut signed_data: RawSignedData = content_info
             .content
             .decode_as_encoding(EncodingRules::Ber)
             .map_err(|_| Error::Malformed(WHAT))?;
@@ -135,9 +156,12 @@ impl CmsSignature {
             return Err(Error::Malformed(WHAT));
         }
 
-        let certificates = certificates(&signed_data)?;
+        let certificates = certificates(&mut signed_data)?;
 
-        let mut signers = signed_data.signer_infos.0.iter();
+        // Moved out, not cloned, like the certificates.
+        let mut signers = core::mem::take(&mut signed_data.signer_infos.0)
+            .into_vec()
+            .into_iter();
         let (Some(signer_info), None) = (signers.next(), signers.next()) else {
             return Err(Error::Malformed(WHAT));
         };
@@ -153,13 +177,13 @@ impl CmsSignature {
         Self::from_signer_info(signer_info, certificates)
     }
 
-    fn from_signer_info(info: &SignerInfo, certificates: Vec<Certificate>) -> Result<Self, Error> {
+    fn from_signer_info(info: SignerInfo, certificates: Vec<Any>) -> Result<Self, Error> {
         check_digest_algorithm(&info.digest_alg)?;
         let signature_algorithm = check_signature_algorithm(&info.signature_algorithm)?;
         // RFC 5652 §5.3: version 1 with issuerAndSerialNumber, 3 with subjectKeyIdentifier.
-        let signer = match (&info.sid, info.version) {
+        let signer = match (info.sid, info.version) {
             (SignerIdentifier::IssuerAndSerialNumber(ias), CmsVersion::V1) => {
-                SignerId::IssuerAndSerial(ias.clone())
+                SignerId::IssuerAndSerial(ias)
             }
             (SignerIdentifier::SubjectKeyIdentifier(ski), CmsVersion::V3) => {
                 SignerId::SubjectKeyId(ski.0.as_bytes().to_vec())
@@ -223,33 +247,31 @@ impl CmsSignature {
             message_digest,
             signing_time,
             signature_algorithm,
-            signature: info.signature.as_bytes().to_vec(),
+            signature: info.signature.into_bytes().into_vec(),
         })
     }
 }
 
-fn certificates(signed_data: &SignedData) -> Result<Vec<Certificate>, Error> {
+/// Takes the certificates out of `signed_data` (moved, not copied). Only certificates
+/// proper (a `SEQUENCE`) are allowed; the other `CertificateChoices` are refused.
+fn certificates(signed_data: &mut RawSignedData) -> Result<Vec<Any>, Error> {
     let set = signed_data
         .certificates
-        .as_ref()
+        .take()
         .ok_or(Error::CertificateChain(ChainError::BadCertificates))?;
-    if set.0.len() > MAX_CERTIFICATES {
+    if set.len() > MAX_CERTIFICATES {
         return Err(Error::CertificateChain(ChainError::BadCertificates));
     }
-    set.0
-        .iter()
-        .map(|choice| match choice {
-            CertificateChoices::Certificate(cert) => Ok(cert.clone()),
-            CertificateChoices::Other(_) => {
-                Err(Error::CertificateChain(ChainError::BadCertificates))
-            }
-        })
-        .collect()
+    let certificates = set.into_vec();
+    if certificates.iter().any(|c| c.tag() != Tag::Sequence) {
+        return Err(Error::CertificateChain(ChainError::BadCertificates));
+    }
+    Ok(certificates)
 }
 
 /// Parameters of an algorithm identifier: absent or NULL.
 fn params_absent_or_null(alg: &AlgorithmIdentifierOwned) -> bool {
-    alg.parameters.as_ref().is_none_or(der::asn1::Any::is_null)
+    alg.parameters.as_ref().is_none_or(Any::is_null)
 }
 
 fn check_digest_algorithm(alg: &AlgorithmIdentifierOwned) -> Result<(), Error> {
@@ -337,11 +359,11 @@ mod tests {
 
     #[test]
     fn signer_algorithms_are_ecdsa_or_rsa_with_sha256() {
-        let alg = |oid: &str, parameters: Option<der::asn1::Any>| AlgorithmIdentifierOwned {
+        let alg = |oid: &str, parameters: Option<Any>| AlgorithmIdentifierOwned {
             oid: ObjectIdentifier::new_unwrap(oid),
             parameters,
         };
-        let null = || Some(der::asn1::Any::null());
+        let null = || Some(Any::null());
         let ecdsa = SignatureAlgorithm::EcdsaP256Sha256;
         let rsa = SignatureAlgorithm::RsaPkcs1Sha256;
         for (oid, expected) in [
@@ -351,7 +373,7 @@ mod tests {
         ] {
             assert_eq!(check_signature_algorithm(&alg(oid, None)), Ok(expected));
             assert_eq!(check_signature_algorithm(&alg(oid, null())), Ok(expected));
-            let odd = Some(der::asn1::Any::new(der::Tag::Integer, [1u8]).unwrap());
+            let odd = Some(Any::new(Tag::Integer, [1u8]).unwrap());
             assert!(check_signature_algorithm(&alg(oid, odd)).is_err(), "{oid}");
         }
         // sha1WithRSAEncryption, sha384WithRSAEncryption, RSASSA-PSS, ecdsa-with-SHA384.

@@ -101,6 +101,9 @@ extern crate alloc;
 
 #[cfg(feature = "aws-lc-rs")]
 mod aws_lc;
+#[cfg(feature = "test-util")]
+#[doc(hidden)]
+pub mod bench_hooks;
 mod chain;
 mod cms;
 mod csr;

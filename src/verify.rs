@@ -13,7 +13,7 @@ use core::time::Duration;
 
 use subtle::ConstantTimeEq;
 
-use crate::chain::{self, IssuedByAnchor, TrustAnchors};
+use crate::chain::{self, ChainCache, TrustAnchors};
 use crate::cms::CmsSignature;
 use crate::error::Error;
 use crate::provider::{Provider, default_provider};
@@ -31,14 +31,19 @@ pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(60);
 
 /// Checks payment tokens against a set of trust anchors with a crypto back-end.
 ///
-/// Build one at start-up and share it between threads: with `std` it remembers which
-/// intermediates its anchors signed, so the expensive P-384 check of Apple's intermediate
-/// is done once, not per token (clones share that memory).
+/// Build one at start-up and share it between threads: with `std` it remembers, by the
+/// certificates' bytes and for a bounded number of each, which intermediates its anchors
+/// signed and which (intermediate, leaf) paths passed every certificate check, so the
+/// certificate work — the same for every token — is done once, not per token: a token
+/// carrying a path already checked has neither its certificates parsed nor their
+/// signatures verified again. Which certificate the signer names, and both certificates'
+/// validity at the verification time, are still checked for every token, as are the
+/// token's own signature, digest and signing time. Clones share that memory.
 #[derive(Clone, Debug)]
 pub struct Verifier {
     anchors: TrustAnchors,
     provider: &'static dyn Provider,
-    issued_by_anchor: Arc<IssuedByAnchor>,
+    chain_cache: Arc<ChainCache>,
 }
 
 impl Verifier {
@@ -55,7 +60,7 @@ impl Verifier {
         Self {
             anchors,
             provider: default_provider(),
-            issued_by_anchor: Arc::default(),
+            chain_cache: Arc::default(),
         }
     }
 
@@ -64,7 +69,7 @@ impl Verifier {
     pub fn with_provider(self, provider: &'static dyn Provider) -> Self {
         Self {
             provider,
-            issued_by_anchor: Arc::default(),
+            chain_cache: Arc::default(),
             ..self
         }
     }
@@ -171,7 +176,7 @@ impl PaymentToken {
         let leaf = chain::verify_chain(
             provider,
             &verifier.anchors,
-            &verifier.issued_by_anchor,
+            &verifier.chain_cache,
             &cms.certificates,
             &cms.signer,
             time,
@@ -328,6 +333,42 @@ mod tests {
                 .verify_at_signing_time(&Verifier::new())
                 .unwrap_err(),
             Error::SignatureInvalid
+        );
+    }
+
+    #[test]
+    fn a_warm_verifier_still_checks_validity_and_signatures_per_token() {
+        let token = PaymentToken::from_json(&read("gala-current", "token.json")).unwrap();
+        let verifier = Verifier::new();
+        let signed = token
+            .verify_at_signing_time(&verifier)
+            .unwrap()
+            .signing_time();
+        // The certificates are cached now; the leaf expired in 2024 all the same.
+        let today = UnixTime::parse_rfc3339("2026-11-23T12:00:00Z").unwrap();
+        for _ in 0..2 {
+            assert_eq!(
+                token.verify(&verifier, today, DEFAULT_MAX_AGE).unwrap_err(),
+                Error::CertificateChain(ChainError::Expired)
+            );
+        }
+        assert!(token.verify(&verifier, signed, DEFAULT_MAX_AGE).is_ok());
+        // The same certificates with another token's signature: cached path, bad signature.
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&read("gala-current", "token.json")).unwrap();
+        json["data"] = serde_json::Value::from("AAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+        let tampered = PaymentToken::from_json(json.to_string().as_bytes()).unwrap();
+        assert_eq!(
+            tampered.verify_at_signing_time(&verifier).unwrap_err(),
+            Error::SignatureInvalid
+        );
+        // Clones share the cache; a verifier with other anchors does not trust the path.
+        assert!(token.verify_at_signing_time(&verifier.clone()).is_ok());
+        let test_root = read("synthetic-appdata", "test_root.pem");
+        let other = Verifier::with_anchors(TrustAnchors::from_pem_or_der(&test_root).unwrap());
+        assert_eq!(
+            token.verify_at_signing_time(&other).unwrap_err(),
+            Error::CertificateChain(ChainError::UntrustedRoot)
         );
     }
 

@@ -1,0 +1,102 @@
+//! Wall-clock benchmarks (criterion) of the per-token work, on the back-end this build
+//! selects: `cargo bench --features test-util --bench token` (RustCrypto) or
+//! `cargo bench --features test-util,aws-lc-rs --bench token` (AWS-LC). Every bench id
+//! ends with the back-end's name, so both runs can be compared in one report.
+//!
+//! Groups: `parse` (token JSON, CMS, certificate), `verify` (cold: a new verifier per
+//! token; warm: a verifier that has seen the certificates), `decrypt` (`EC_v1`),
+//! `end_to_end` (parse + warm verify + decrypt), `decrypt_unverified` (parse + decrypt),
+//! and `floor` (the token's ECDH and ECDSA verification done directly with the back-end
+//! library, measured in the same run).
+
+mod common;
+
+use std::hint::black_box;
+
+use applepay_crypto::bench_hooks;
+use applepay_crypto::{DEFAULT_MAX_AGE, PaymentToken, Verifier};
+use common::{BACKEND, Fixture, floor::Floor};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+
+fn benches(c: &mut Criterion) {
+    let fx = Fixture::new();
+    let json = fx.json.as_bytes();
+    let signature = fx.token.signature();
+
+    let mut group = c.benchmark_group("parse");
+    group.bench_function(format!("token_json/{BACKEND}"), |b| {
+        b.iter(|| PaymentToken::from_json(black_box(json)).unwrap());
+    });
+    group.bench_function(format!("cms/{BACKEND}"), |b| {
+        b.iter(|| bench_hooks::parse_cms(black_box(signature)).unwrap());
+    });
+    group.bench_function(format!("certificate/{BACKEND}"), |b| {
+        let leaf = &fx.parts.certificates[0];
+        b.iter(|| bench_hooks::parse_certificate(black_box(leaf)).unwrap());
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("verify");
+    group.bench_function(format!("cold/{BACKEND}"), |b| {
+        b.iter_batched(
+            || Verifier::with_anchors(fx.anchors.clone()),
+            |verifier| fx.token.verify(&verifier, fx.now, DEFAULT_MAX_AGE).unwrap(),
+            BatchSize::SmallInput,
+        );
+    });
+    group.bench_function(format!("warm/{BACKEND}"), |b| {
+        b.iter(|| {
+            black_box(&fx.token)
+                .verify(&fx.warm, fx.now, DEFAULT_MAX_AGE)
+                .unwrap()
+        });
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("decrypt");
+    group.bench_function(format!("ec_v1/{BACKEND}"), |b| {
+        b.iter(|| fx.keyring.decrypt(black_box(&fx.verified)).unwrap());
+    });
+    // RSA_v1 (issue 6): add `decrypt/rsa_v1/{BACKEND}` here once the simulator mints
+    // RSA_v1 tokens, with its floor (one RSA-OAEP decryption) in the `floor` group.
+    group.finish();
+
+    c.bench_function(&format!("end_to_end/{BACKEND}"), |b| {
+        b.iter(|| fx.end_to_end(black_box(json)));
+    });
+    c.bench_function(&format!("decrypt_unverified/{BACKEND}"), |b| {
+        b.iter(|| fx.decrypt_unverified(black_box(json)));
+    });
+
+    let floor = Floor::new(&fx.merchant_key_pem);
+    let ephemeral = fx.token.ephemeral_public_key().unwrap();
+    let parts = &fx.parts;
+    let mut group = c.benchmark_group("floor");
+    group.bench_function(format!("ecdh/{BACKEND}"), |b| {
+        b.iter(|| floor.ecdh(black_box(ephemeral)));
+    });
+    group.bench_function(format!("ecdsa_verify/{BACKEND}"), |b| {
+        b.iter(|| {
+            assert!(floor.ecdsa_verify(
+                black_box(&parts.leaf_spki),
+                &parts.signed_attrs,
+                &parts.signature
+            ));
+        });
+    });
+    group.bench_function(format!("ecdh+ecdsa_verify/{BACKEND}"), |b| {
+        b.iter(|| {
+            let z = floor.ecdh(black_box(ephemeral));
+            let ok = floor.ecdsa_verify(
+                black_box(&parts.leaf_spki),
+                &parts.signed_attrs,
+                &parts.signature,
+            );
+            (z, ok)
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(token, benches);
+criterion_main!(token);
