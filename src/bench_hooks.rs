@@ -1,8 +1,10 @@
-//! Entry points for the crate's own benchmarks (feature `test-util`, hidden from docs).
+//! Entry points for the crate's own benchmarks and fuzz targets (feature `test-util`,
+//! hidden from docs).
 //!
 //! The CMS reader and certificate parsing are internal steps with no public API; the
-//! benches in `benches/` time them through these functions, which call exactly the code
-//! [`crate::PaymentToken::verify`] runs. Not part of the stable API.
+//! benches in `benches/` time them, and the targets in `fuzz/` feed them, through these
+//! functions, which call exactly the code [`crate::PaymentToken::verify`] runs. Not part
+//! of the stable API.
 
 use alloc::vec::Vec;
 

@@ -170,18 +170,6 @@ pub use validation_url::{APPLE_PAY_GATEWAY_HOSTS, MAX_VALIDATION_URL_LEN, Valida
 pub use verify::{DEFAULT_MAX_AGE, MAX_CLOCK_SKEW, VerifiedToken, Verifier};
 
 /// The README's code samples, run as doctests.
-/// Entry points into internal steps for the fuzz targets; not part of the API and not
-/// covered by semver.
-#[cfg(feature = "test-util")]
-#[doc(hidden)]
-pub mod __fuzz {
-    /// Parses and checks a CMS signature exactly as verification does, without the
-    /// certificate chain or any cryptography.
-    pub fn parse_cms_signature(input: &[u8]) -> Result<(), crate::Error> {
-        crate::cms::CmsSignature::parse(input).map(|_| ())
-    }
-}
-
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
