@@ -106,6 +106,7 @@ mod aws_lc;
 pub mod bench_hooks;
 mod chain;
 mod cms;
+mod counter_rng;
 mod csr;
 pub mod dangerous;
 mod decrypt;

@@ -9,13 +9,15 @@
 //! RSA vectors.
 
 use alloc::vec::Vec;
-use core::convert::Infallible;
 
 use sha2::Digest;
 use signature::Signer;
 use signature::hazmat::PrehashSigner;
 use spki::EncodePublicKey;
 
+use zeroize::Zeroizing;
+
+use crate::counter_rng::{BlockFn, CounterRng};
 use crate::error::Error;
 
 /// Bits of the simulator's RSA keys (Apple's merchant keys are RSA-2048).
@@ -23,11 +25,21 @@ const RSA_BITS: usize = 2048;
 
 /// A deterministic RNG for the simulator: SHA-256(seed ‖ 0 ‖ label ‖ counter) blocks.
 /// **Not** a secure RNG for anything but test data.
-pub(crate) struct SeedRng {
-    prefix: sha2::Sha256,
-    counter: u64,
-    block: [u8; 32],
-    used: usize,
+pub(crate) type SeedRng = CounterRng<SeedBlocks>;
+
+/// SHA-256 of a fixed prefix (seed ‖ 0 ‖ label) and the big-endian block counter.
+pub(crate) struct SeedBlocks(sha2::Sha256);
+
+impl BlockFn for SeedBlocks {
+    fn block(&self, counter: u64) -> Zeroizing<[u8; 32]> {
+        Zeroizing::new(
+            self.0
+                .clone()
+                .chain_update(counter.to_be_bytes())
+                .finalize()
+                .into(),
+        )
+    }
 }
 
 impl SeedRng {
@@ -36,52 +48,9 @@ impl SeedRng {
             .chain_update(seed)
             .chain_update([0])
             .chain_update(label);
-        Self {
-            prefix,
-            counter: 0,
-            block: [0; 32],
-            used: 32,
-        }
+        CounterRng::from_blocks(SeedBlocks(prefix))
     }
 }
-
-impl rand_core::TryRng for SeedRng {
-    type Error = Infallible;
-
-    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
-        let mut bytes = [0; 4];
-        self.try_fill_bytes(&mut bytes)?;
-        Ok(u32::from_le_bytes(bytes))
-    }
-
-    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
-        let mut bytes = [0; 8];
-        self.try_fill_bytes(&mut bytes)?;
-        Ok(u64::from_le_bytes(bytes))
-    }
-
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
-        for byte in dst {
-            if self.used == self.block.len() {
-                self.block = self
-                    .prefix
-                    .clone()
-                    .chain_update(self.counter.to_be_bytes())
-                    .finalize()
-                    .into();
-                self.counter = self.counter.wrapping_add(1);
-                self.used = 0;
-            }
-            if let Some(next) = self.block.get(self.used) {
-                *byte = *next;
-            }
-            self.used = self.used.saturating_add(1);
-        }
-        Ok(())
-    }
-}
-
-impl rand_core::TryCryptoRng for SeedRng {}
 
 /// An RSA-2048 key generated from `seed` and `label`.
 pub(crate) fn rsa_key(seed: &[u8], label: &str) -> Result<rsa::PrivateKey, Error> {

@@ -23,10 +23,10 @@
 //! of the OAEP decoding *after* unblinding, which `rsa` 0.10 does in constant time, and
 //! which this crate further shields by unwrapping only signature-verified tokens.)
 
-use core::convert::Infallible;
-
 use hmac::{KeyInit, Mac};
 use zeroize::Zeroizing;
+
+use crate::counter_rng::{BlockFn, CounterRng};
 
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
@@ -43,56 +43,21 @@ impl BlindingKey {
 
     /// The blinding RNG for one private operation on `ciphertext`.
     pub(crate) fn rng_for(&self, ciphertext: &[u8]) -> BlindingRng {
-        BlindingRng {
-            seed: prf(self.0.as_slice(), &[ciphertext]),
-            counter: 0,
-            block: Zeroizing::new([0; 32]),
-            used: 32,
-        }
+        CounterRng::from_blocks(BlindingBlocks(prf(self.0.as_slice(), &[ciphertext])))
     }
 }
 
 /// HMAC-SHA256 in counter mode, keyed by the per-ciphertext seed.
-pub(crate) struct BlindingRng {
-    seed: Zeroizing<[u8; 32]>,
-    counter: u64,
-    block: Zeroizing<[u8; 32]>,
-    /// Bytes of `block` already handed out.
-    used: usize,
-}
+pub(crate) type BlindingRng = CounterRng<BlindingBlocks>;
 
-impl rand_core::TryRng for BlindingRng {
-    type Error = Infallible;
+/// `HMAC-SHA256(seed, counter)`, the seed zeroized on drop.
+pub(crate) struct BlindingBlocks(Zeroizing<[u8; 32]>);
 
-    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
-        let mut bytes = [0; 4];
-        self.try_fill_bytes(&mut bytes)?;
-        Ok(u32::from_le_bytes(bytes))
-    }
-
-    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
-        let mut bytes = [0; 8];
-        self.try_fill_bytes(&mut bytes)?;
-        Ok(u64::from_le_bytes(bytes))
-    }
-
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
-        for byte in dst {
-            if self.used == self.block.len() {
-                self.block = prf(self.seed.as_slice(), &[&self.counter.to_be_bytes()]);
-                self.counter = self.counter.wrapping_add(1);
-                self.used = 0;
-            }
-            if let Some(next) = self.block.get(self.used) {
-                *byte = *next;
-            }
-            self.used = self.used.saturating_add(1);
-        }
-        Ok(())
+impl BlockFn for BlindingBlocks {
+    fn block(&self, counter: u64) -> Zeroizing<[u8; 32]> {
+        prf(self.0.as_slice(), &[&counter.to_be_bytes()])
     }
 }
-
-impl rand_core::TryCryptoRng for BlindingRng {}
 
 /// HMAC-SHA256(key, parts…), zeroized on drop.
 fn prf(key: &[u8], parts: &[&[u8]]) -> Zeroizing<[u8; 32]> {
