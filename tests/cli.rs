@@ -49,6 +49,18 @@ fn verify_args(vector: &Vector) -> Vec<String> {
     args
 }
 
+/// A token error as scripts see it: exit 1, nothing on stdout, and stderr's first line
+/// `error: <kind>: …`.
+fn assert_token_error(output: &Output, kind: &str, name: &str) {
+    assert_eq!(output.status.code(), Some(1), "{name}: {output:?}");
+    assert!(output.stdout.is_empty(), "{name}");
+    let line = first_stderr_line(output);
+    assert!(
+        line.starts_with(&format!("error: {kind}: ")),
+        "{name}: {line}"
+    );
+}
+
 fn first_stderr_line(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr)
         .lines()
@@ -67,14 +79,7 @@ fn every_vector_through_the_cli() {
                 assert_eq!(&output.stdout, want, "{}", vector.name);
             }
             Expected::Error(kind) => {
-                assert_eq!(output.status.code(), Some(1), "{}: {output:?}", vector.name);
-                assert!(output.stdout.is_empty(), "{}", vector.name);
-                let line = first_stderr_line(&output);
-                assert!(
-                    line.starts_with(&format!("error: {kind}: ")),
-                    "{}: {line}",
-                    vector.name
-                );
+                assert_token_error(&output, kind, &vector.name);
             }
         }
     }
@@ -114,14 +119,7 @@ fn every_vector_through_verify() {
                 continue;
             }
         };
-        assert_eq!(output.status.code(), Some(1), "{}: {output:?}", vector.name);
-        assert!(output.stdout.is_empty(), "{}", vector.name);
-        let line = first_stderr_line(&output);
-        assert!(
-            line.starts_with(&format!("error: {kind}: ")),
-            "{}: {line}",
-            vector.name
-        );
+        assert_token_error(&output, kind, &vector.name);
     }
 }
 
