@@ -9,9 +9,9 @@ use aes_gcm::aead::{AeadInOut, KeyInit};
 use sha2::Digest;
 use spki::EncodePublicKey;
 
+use super::keys::{SeedRng, p256_key, spki_p256, spki_rsa};
+use super::spec::{Fault, TokenSpec};
 use crate::error::Error;
-use crate::mint::{Fault, TokenSpec};
-use crate::mint_keys::{SeedRng, p256_key, spki_p256, spki_rsa};
 
 /// What the version-specific step hands to the signing step.
 pub(crate) struct Envelope {

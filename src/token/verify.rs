@@ -13,12 +13,12 @@ use core::time::Duration;
 
 use subtle::ConstantTimeEq;
 
-use crate::chain::{self, ChainCache, TrustAnchors};
-use crate::cms::CmsSignature;
 use crate::error::Error;
 use crate::provider::{Provider, default_provider};
 use crate::time::UnixTime;
-use crate::token::PaymentToken;
+use crate::token::chain::{self, ChainCache, TrustAnchors};
+use crate::token::cms::CmsSignature;
+use crate::token::model::PaymentToken;
 
 /// A default maximum age for a token's signing time: five minutes (Apple recommends
 /// accepting only tokens signed within a few minutes).

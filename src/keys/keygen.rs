@@ -13,7 +13,8 @@ use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, KeyImportError};
-use crate::key::{KeyAlgorithm, PrivateKey};
+use crate::keys::private_key::PrivateKey;
+use crate::provider::KeyAlgorithm;
 use crate::provider::{Provider, default_provider};
 
 /// Size of generated RSA keys, in bits: what Apple requires for the Merchant Identity
@@ -84,7 +85,9 @@ impl PrivateKey {
         let info = pkcs8::PrivateKeyInfoRef::from_der(&self.pkcs8).map_err(|_| NOT_P256)?;
         let mut ec =
             sec1::EcPrivateKey::from_der(info.private_key.as_bytes()).map_err(|_| NOT_P256)?;
-        ec.parameters = Some(sec1::EcParameters::NamedCurve(crate::key::SECP256R1));
+        ec.parameters = Some(sec1::EcParameters::NamedCurve(
+            crate::keys::private_key::SECP256R1,
+        ));
         let der = ec.to_der().map_err(|_| NOT_P256)?;
         Ok(Zeroizing::new(der))
     }
@@ -98,7 +101,7 @@ impl PrivateKey {
     /// The DER `SubjectPublicKeyInfo` of the public half.
     #[must_use]
     pub fn public_key_spki_der(&self) -> &[u8] {
-        crate::key::MerchantKey::public_key_spki(self)
+        crate::provider::MerchantKey::public_key_spki(self)
     }
 
     /// The public half as PEM (`-----BEGIN PUBLIC KEY-----`), as `openssl pkey -pubout`
@@ -119,10 +122,10 @@ pub(crate) fn p256_pkcs8(scalar: &[u8; 32], spki_der: &[u8]) -> Option<Zeroizing
         public_key: spki.subject_public_key.as_bytes(),
     };
     let ec_der = Zeroizing::new(ec.to_der().ok()?);
-    let curve = der::asn1::AnyRef::from(&crate::key::SECP256R1);
+    let curve = der::asn1::AnyRef::from(&crate::keys::private_key::SECP256R1);
     let info = pkcs8::PrivateKeyInfoRef::new(
         spki::AlgorithmIdentifierRef {
-            oid: crate::key::ID_EC_PUBLIC_KEY,
+            oid: crate::keys::private_key::ID_EC_PUBLIC_KEY,
             parameters: Some(curve),
         },
         der::asn1::OctetStringRef::new(&ec_der).ok()?,
@@ -140,7 +143,7 @@ pub(crate) fn to_pem(label: &'static str, der: &[u8]) -> Result<Zeroizing<String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::key::MerchantKey;
+    use crate::provider::MerchantKey;
     use alloc::format;
     use rand::SeedableRng;
 

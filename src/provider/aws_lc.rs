@@ -13,9 +13,8 @@ use aws_lc_rs::{agreement, digest, rsa, signature};
 use der::asn1::ObjectIdentifier;
 use zeroize::Zeroizing;
 
+use super::{MerchantKey, Provider, RustCrypto, SharedSecret, SignatureAlgorithm};
 use crate::error::{Error, KeyImportError};
-use crate::key::{MerchantKey, SharedSecret};
-use crate::provider::{Provider, RustCrypto, SignatureAlgorithm};
 
 /// DER prefix of a P-256 `SubjectPublicKeyInfo` (id-ecPublicKey, prime256v1), followed by
 /// the 65-byte uncompressed point.
@@ -186,9 +185,9 @@ impl MerchantKey for AwsLcRsaKey {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::key::PrivateKey;
+    use crate::keys::PrivateKey;
 
-    const KEY: &[u8] = include_bytes!("../test-vectors/synthetic-leading-zero/merchant_key.pem");
+    const KEY: &[u8] = include_bytes!("../../test-vectors/synthetic-leading-zero/merchant_key.pem");
 
     #[test]
     fn same_public_key_and_shared_secret_as_rustcrypto() {
@@ -220,7 +219,7 @@ mod tests {
                 csr.request().signature.raw_bytes(),
             )
             .unwrap();
-        let rsa = include_bytes!("../test-vectors/onboarding/rsa.pkcs1.pem");
+        let rsa = include_bytes!("../../test-vectors/onboarding/rsa.pkcs1.pem");
         let rsa = PrivateKey::from_pem_or_der_with(&AwsLc, rsa).unwrap();
         assert_eq!(rsa.algorithm(), crate::KeyAlgorithm::Rsa);
     }
@@ -229,7 +228,7 @@ mod tests {
     fn rsa_oaep_unwrap_agrees_with_rustcrypto() {
         use ::rsa::pkcs1::DecodeRsaPrivateKey;
         use rand::SeedableRng;
-        let pem = include_str!("../test-vectors/onboarding/rsa.pkcs1.pem");
+        let pem = include_str!("../../test-vectors/onboarding/rsa.pkcs1.pem");
         let ours = PrivateKey::from_pem_or_der_with(&AwsLc, pem.as_bytes()).unwrap();
         let theirs = PrivateKey::from_pem_or_der_with(&RustCrypto, pem.as_bytes()).unwrap();
         assert_eq!(ours.public_key_spki(), theirs.public_key_spki());

@@ -302,7 +302,7 @@ fn check_signature_algorithm(alg: &AlgorithmIdentifierOwned) -> Result<Signature
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::token::PaymentToken;
+    use crate::token::model::PaymentToken;
 
     fn token(name: &str) -> PaymentToken {
         let path = format!(

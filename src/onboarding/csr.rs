@@ -23,9 +23,9 @@ use x509_cert::name::Name;
 use x509_cert::request::{CertReq, CertReqInfo, Version};
 
 use crate::error::{Error, KeyImportError};
-use crate::key::MerchantKey;
-use crate::key_hash::PublicKeyHash;
-use crate::pem;
+use crate::keys::pem;
+use crate::provider::MerchantKey;
+use crate::public_key_hash::PublicKeyHash;
 
 /// Largest CSR input accepted, in bytes.
 pub const MAX_CSR_INPUT_LEN: usize = 64 * 1024;
@@ -260,7 +260,7 @@ impl Csr {
 
     /// The PEM encoding (`-----BEGIN CERTIFICATE REQUEST-----`), LF line endings.
     pub fn to_pem(&self) -> Result<String, Error> {
-        let pem = crate::keygen::to_pem("CERTIFICATE REQUEST", &self.der)?;
+        let pem = crate::keys::keygen::to_pem("CERTIFICATE REQUEST", &self.der)?;
         Ok(String::from(pem.as_str()))
     }
 
@@ -292,7 +292,7 @@ impl Csr {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::key::PrivateKey;
+    use crate::keys::private_key::PrivateKey;
     use rand::SeedableRng;
 
     fn rng() -> rand::rngs::StdRng {

@@ -8,7 +8,7 @@ use base64ct::{Base64, Encoding};
 use serde_json::{Map, Value};
 
 use crate::error::Error;
-use crate::key_hash::PublicKeyHash;
+use crate::public_key_hash::PublicKeyHash;
 
 /// Largest token input accepted, in bytes, checked before any parsing. Apple's tokens are
 /// 3–6 KB (the CMS signature with two certificates is most of it).
@@ -351,7 +351,7 @@ mod tests {
     use alloc::format;
     use alloc::string::ToString;
 
-    const GALA: &str = include_str!("../test-vectors/gala-current/token.json");
+    const GALA: &str = include_str!("../../test-vectors/gala-current/token.json");
 
     fn gala() -> Value {
         serde_json::from_str(GALA).unwrap()

@@ -21,12 +21,12 @@ use x509_cert::Certificate;
 use x509_cert::ext::pkix::{BasicConstraints, KeyUsage};
 use x509_cert::name::Name;
 
-use crate::cms::{OID_ECDSA_SHA256, OID_ECDSA_SHA384, SignerId};
 use crate::error::{ChainError, Error};
-use crate::merchant_cert::find_extension;
-use crate::pem;
+use crate::keys::pem;
+use crate::onboarding::merchant_cert::find_extension;
 use crate::provider::{Provider, SignatureAlgorithm};
 use crate::time::UnixTime;
+use crate::token::cms::{OID_ECDSA_SHA256, OID_ECDSA_SHA384, SignerId};
 
 /// Apple Root CA - G3 (DER), SHA-256 fingerprint
 /// `63343abfb89a6a03ebb57e9b3f5fa7be7c4f5c756f3017b3a8c488c3653e9179`, from
@@ -651,7 +651,7 @@ mod tests {
         use rand::SeedableRng;
         use spki::EncodePublicKey;
         let rsa_2048 = crate::PrivateKey::from_pem_or_der(include_bytes!(
-            "../test-vectors/onboarding/rsa.pkcs1.pem"
+            "../../test-vectors/onboarding/rsa.pkcs1.pem"
         ))
         .unwrap();
         assert_eq!(

@@ -77,7 +77,7 @@ mod tests {
         info.to_der().unwrap()
     }
 
-    const RSA_ENCRYPTED: &[u8] = include_bytes!("../test-vectors/onboarding/rsa.encrypted.der");
+    const RSA_ENCRYPTED: &[u8] = include_bytes!("../../test-vectors/onboarding/rsa.encrypted.der");
 
     #[test]
     fn work_factor_is_capped_before_any_work() {

@@ -9,7 +9,7 @@ use core::fmt;
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::validation_url::MAX_VALIDATION_URL_LEN;
+use crate::merchant_validation::validation_url::MAX_VALIDATION_URL_LEN;
 
 /// Longest `displayName` Apple accepts, in characters.
 pub const MAX_DISPLAY_NAME_LEN: usize = 64;

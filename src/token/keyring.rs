@@ -5,16 +5,16 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::decrypt;
+use super::decrypt;
 use crate::error::Error;
-use crate::key::MerchantKey;
-use crate::key_hash::PublicKeyHash;
-use crate::merchant_cert::MerchantCertificate;
-use crate::merchant_id::MerchantIdHash;
-use crate::payment::Payment;
+use crate::onboarding::merchant_cert::MerchantCertificate;
+use crate::onboarding::merchant_id::MerchantIdHash;
+use crate::provider::MerchantKey;
 use crate::provider::{Provider, default_provider};
-use crate::token::PaymentToken;
-use crate::verify::VerifiedToken;
+use crate::public_key_hash::PublicKeyHash;
+use crate::token::model::PaymentToken;
+use crate::token::payment::Payment;
+use crate::token::verify::VerifiedToken;
 
 /// The merchant keys a backend decrypts with: during certificate rotation there are two
 /// per merchant, and a payment provider holds keys for many merchants.

@@ -26,7 +26,7 @@
 use hmac::{KeyInit, Mac};
 use zeroize::Zeroizing;
 
-use crate::counter_rng::{BlockFn, CounterRng};
+use super::counter_rng::{BlockFn, CounterRng};
 
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 

@@ -11,8 +11,8 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::error::{Error, KeyImportError};
-use crate::key::PrivateKey;
-use crate::merchant_cert::{MAX_CHAIN_LEN, MerchantCertificate};
+use crate::keys::private_key::PrivateKey;
+use crate::onboarding::merchant_cert::{MAX_CHAIN_LEN, MerchantCertificate};
 use crate::provider::{Provider, default_provider};
 
 /// Largest `.p12` file accepted, in bytes.
@@ -121,11 +121,12 @@ impl fmt::Debug for Pkcs12 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::key::KeyAlgorithm;
-    use crate::merchant_cert::CertificateKind;
+    use crate::onboarding::merchant_cert::CertificateKind;
+    use crate::provider::KeyAlgorithm;
 
-    const PP: &[u8] = include_bytes!("../test-vectors/onboarding/pp.p12");
-    const IDENTITY_LEGACY: &[u8] = include_bytes!("../test-vectors/onboarding/identity-legacy.p12");
+    const PP: &[u8] = include_bytes!("../../test-vectors/onboarding/pp.p12");
+    const IDENTITY_LEGACY: &[u8] =
+        include_bytes!("../../test-vectors/onboarding/identity-legacy.p12");
 
     #[test]
     fn modern_p256_bundle() {

@@ -7,9 +7,9 @@
 
 use zeroize::Zeroizing;
 
-use crate::key::SharedSecret;
-use crate::merchant_id::MerchantIdHash;
+use crate::onboarding::merchant_id::MerchantIdHash;
 use crate::provider::Provider;
+use crate::provider::SharedSecret;
 
 const COUNTER: [u8; 4] = [0, 0, 0, 1];
 const ALGORITHM_ID: &[u8] = b"\x0did-aes256-GCM";

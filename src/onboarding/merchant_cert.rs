@@ -15,12 +15,12 @@ use der::asn1::{Ia5StringRef, ObjectIdentifier, PrintableStringRef, Utf8StringRe
 use der::{Decode, Encode, Tag, Tagged};
 use x509_cert::Certificate;
 
-use crate::csr::Csr;
 use crate::error::{Error, KeyImportError};
-use crate::key::MerchantKey;
-use crate::key_hash::PublicKeyHash;
-use crate::merchant_id::MerchantIdHash;
-use crate::pem;
+use crate::keys::pem;
+use crate::onboarding::csr::Csr;
+use crate::onboarding::merchant_id::MerchantIdHash;
+use crate::provider::MerchantKey;
+use crate::public_key_hash::PublicKeyHash;
 use crate::time::UnixTime;
 
 /// Largest certificate input accepted, in bytes (PEM chains included).
@@ -330,7 +330,7 @@ pub(crate) fn find_extension(cert: &Certificate, oid: ObjectIdentifier) -> Optio
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use super::*;
-    use crate::key::PrivateKey;
+    use crate::keys::private_key::PrivateKey;
 
     const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/test-vectors");
 

@@ -1,13 +1,13 @@
 //! Token decryption, once a key has been chosen: `EC_v1` (ECDH, Apple's KDF, AES-256-GCM)
 //! and `RSA_v1` (RSA-OAEP key unwrap, AES-128-GCM).
 
+use super::kdf;
 use crate::error::Error;
-use crate::kdf;
-use crate::key::MerchantKey;
-use crate::merchant_id::MerchantIdHash;
-use crate::payment::Payment;
+use crate::onboarding::merchant_id::MerchantIdHash;
+use crate::provider::MerchantKey;
 use crate::provider::{GCM_TAG_LEN, Provider};
-use crate::token::{PaymentToken, Version};
+use crate::token::model::{PaymentToken, Version};
+use crate::token::payment::Payment;
 
 /// Length of the AES-128-GCM key an `RSA_v1` token's `wrappedKey` holds.
 const RSA_V1_KEY_LEN: usize = 16;

@@ -17,8 +17,8 @@ use spki::EncodePublicKey;
 
 use zeroize::Zeroizing;
 
-use crate::counter_rng::{BlockFn, CounterRng};
 use crate::error::Error;
+use crate::provider::counter_rng::{BlockFn, CounterRng};
 
 /// Bits of the simulator's RSA keys (Apple's merchant keys are RSA-2048).
 const RSA_BITS: usize = 2048;
