@@ -18,7 +18,7 @@ use super::spec::{Fault, TokenSpec};
 use crate::error::Error;
 use crate::keys::private_key::PrivateKey;
 use crate::time::UnixTime;
-use crate::token::chain::TrustAnchors;
+use crate::token::anchors::TrustAnchors;
 use crate::token::model::Version;
 
 use crate::token::verify::Verifier;
@@ -99,7 +99,7 @@ impl TestPki {
 
     /// [`TestPki::new`] plus an RSA-2048 merchant key (with its Payment Processing
     /// certificate, same merchant identifier) for `RSA_v1` tokens, and an RSA-2048 leaf
-    /// for [`Signer::Rsa`], generated from `seed`.
+    /// for [`Signer::Rsa`](super::Signer::Rsa), generated from `seed`.
     pub fn with_rsa(seed: &[u8]) -> Result<Self, Error> {
         let mut pki = Self::new(seed)?;
         let merchant_key = rsa_key(seed, "rsa merchant")?;

@@ -20,7 +20,7 @@ use super::pki::{
 use super::spec::{Encoding, Fault, Signer, TokenSpec};
 use crate::error::Error;
 use crate::onboarding::merchant_cert::OID_MERCHANT_ID_HASH;
-use crate::token::chain::{OID_APPLE_PAY_INTERMEDIATE, OID_APPLE_PAY_LEAF};
+use crate::token::anchors::{OID_APPLE_PAY_INTERMEDIATE, OID_APPLE_PAY_LEAF};
 
 impl TestPki {
     /// The detached CMS `SignedData` over the content whose SHA-256 is `digest`.

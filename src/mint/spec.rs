@@ -1,6 +1,7 @@
 //! What a minted token should look like: its plaintext, signing time, encoding, signer and
 //! the deliberate fault, if any.
 
+use alloc::vec;
 use alloc::vec::Vec;
 
 use crate::time::UnixTime;
@@ -64,7 +65,7 @@ pub enum Signer {
     /// A P-256 leaf, ecdsa-with-SHA256 (what Apple uses).
     #[default]
     Ecdsa,
-    /// An RSA-2048 leaf, sha256WithRSAEncryption (needs [`TestPki::with_rsa`]).
+    /// An RSA-2048 leaf, sha256WithRSAEncryption (needs [`TestPki::with_rsa`](super::TestPki::with_rsa)).
     Rsa,
 }
 
@@ -95,7 +96,7 @@ pub struct TokenSpec {
     /// (distinct seeds give distinct tokens).
     pub ephemeral_seed: Vec<u8>,
     /// `EC_v1` (the merchant's P-256 key) or `RSA_v1` (its RSA key; needs
-    /// [`TestPki::with_rsa`]).
+    /// [`TestPki::with_rsa`](super::TestPki::with_rsa)).
     pub version: Version,
     /// The key that signs.
     pub signer: Signer,

@@ -6,6 +6,7 @@
 //! Uses [`crate::onboarding`] (certificates, merchant id hashes), [`crate::keys`],
 //! [`crate::provider`] and the shared vocabulary; nothing below uses it.
 
+pub(crate) mod anchors;
 pub(crate) mod chain;
 pub(crate) mod cms;
 pub(crate) mod decrypt;
@@ -15,7 +16,7 @@ pub(crate) mod model;
 pub(crate) mod payment;
 pub(crate) mod verify;
 
-pub use chain::{
+pub use anchors::{
     APPLE_ROOT_CA_G3_DER, MAX_ANCHOR_INPUT_LEN, OID_APPLE_PAY_INTERMEDIATE, OID_APPLE_PAY_LEAF,
     TrustAnchors,
 };

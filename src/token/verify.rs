@@ -13,10 +13,11 @@ use core::time::Duration;
 
 use subtle::ConstantTimeEq;
 
+use super::anchors::TrustAnchors;
+use super::chain::{self, ChainCache};
 use crate::error::Error;
 use crate::provider::{Provider, default_provider};
 use crate::time::UnixTime;
-use crate::token::chain::{self, ChainCache, TrustAnchors};
 use crate::token::cms::CmsSignature;
 use crate::token::model::PaymentToken;
 
