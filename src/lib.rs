@@ -120,7 +120,10 @@ mod token;
 #[doc(hidden)]
 pub mod bench_hooks;
 
-pub use error::{ChainError, Error, KeyImportError};
+pub use error::{ChainError, Error, KeyImportError, Pkcs11Error};
+#[cfg(feature = "pkcs11")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pkcs11")))]
+pub use keys::pkcs11;
 pub use keys::{
     MAX_KEY_INPUT_LEN, MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY, MAX_SCRYPT_PARALLELIZATION,
     PrivateKey, RSA_KEY_BITS,

@@ -10,6 +10,8 @@ pub(crate) mod encrypted_key;
 mod key_hash;
 pub(crate) mod keygen;
 pub(crate) mod pem;
+#[cfg(feature = "pkcs11")]
+pub mod pkcs11;
 pub(crate) mod private_key;
 
 pub use encrypted_key::{MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY, MAX_SCRYPT_PARALLELIZATION};

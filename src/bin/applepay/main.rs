@@ -14,6 +14,8 @@ mod decrypt;
 mod io;
 mod keys;
 mod onboarding;
+#[cfg(feature = "pkcs11")]
+mod pkcs11;
 mod validation;
 mod verify;
 

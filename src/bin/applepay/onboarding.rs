@@ -1,6 +1,6 @@
 //! Onboarding commands: `keygen`, `csr`, `hash` and `cert`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use applepay_crypto::{
     Csr, CsrSubject, KeyAlgorithm, MerchantCertificate, PrivateKey, PublicKeyHash, UnixTime,
@@ -9,6 +9,7 @@ use clap::Args;
 
 use crate::Failure;
 use crate::io::{read_file, write_secret_file, write_stdout};
+use crate::keys::{LoadedKey, pkcs11_uri};
 use crate::verify::parse_time;
 
 #[derive(Args)]
@@ -18,14 +19,19 @@ pub(crate) struct KeygenArgs {
     pub(crate) rsa: bool,
     /// Write the key to this new file (mode 0600; an existing file is never overwritten)
     /// instead of stdout.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "pkcs11")]
     pub(crate) out: Option<PathBuf>,
+    /// Generate the key pair inside the PKCS#11 token this `pkcs11:` URI names (with
+    /// `object=` or `id=` for the new key), not extractable, and print its public key
+    /// hash.
+    #[arg(long, value_name = "URI")]
+    pub(crate) pkcs11: Option<String>,
 }
 
 #[derive(Args)]
 pub(crate) struct CsrArgs {
-    /// The private key (PEM or DER, any supported format).
-    #[arg(long, value_name = "FILE")]
+    /// The private key (PEM or DER, any supported format), or a `pkcs11:` URI.
+    #[arg(long, value_name = "FILE|URI")]
     pub(crate) key: PathBuf,
     /// Subject common name (default: names the certificate the key is for).
     #[arg(long, value_name = "NAME")]
@@ -43,7 +49,8 @@ pub(crate) struct CsrArgs {
 
 #[derive(Args)]
 pub(crate) struct HashArgs {
-    /// Private key, public key, CSR or certificate, PEM or DER.
+    /// Private key, public key, CSR or certificate, PEM or DER; or a `pkcs11:` URI.
+    #[arg(value_name = "FILE|URI")]
     pub(crate) file: PathBuf,
 }
 
@@ -54,8 +61,9 @@ pub(crate) struct CertArgs {
     /// Report the status at this time (RFC 3339) instead of now.
     #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
     pub(crate) at: Option<UnixTime>,
-    /// A key (or public key or CSR) to match against the certificate; repeatable.
-    #[arg(long = "key", value_name = "FILE")]
+    /// A key (or public key or CSR, or a `pkcs11:` URI) to match against the
+    /// certificate; repeatable.
+    #[arg(long = "key", value_name = "FILE|URI")]
     pub(crate) keys: Vec<PathBuf>,
 }
 
@@ -79,6 +87,9 @@ pub(crate) fn os_rng() -> rand_core::UnwrapErr<getrandom::SysRng> {
 }
 
 pub(crate) fn keygen(args: &KeygenArgs) -> Result<(), Failure> {
+    if let Some(uri) = &args.pkcs11 {
+        return keygen_in_token(uri, args.rsa);
+    }
     let mut rng = os_rng();
     let key = if args.rsa {
         PrivateKey::generate_rsa2048(&mut rng)?
@@ -92,8 +103,34 @@ pub(crate) fn keygen(args: &KeygenArgs) -> Result<(), Failure> {
     }
 }
 
+#[cfg(feature = "pkcs11")]
+fn keygen_in_token(uri: &str, rsa: bool) -> Result<(), Failure> {
+    let algorithm = if rsa {
+        KeyAlgorithm::Rsa
+    } else {
+        KeyAlgorithm::P256
+    };
+    let key = crate::pkcs11::generate_key(uri, algorithm)?;
+    write_stdout(format!("{}\n", key.public_key_hash()).as_bytes())
+}
+
+#[cfg(not(feature = "pkcs11"))]
+fn keygen_in_token(_: &str, _: bool) -> Result<(), Failure> {
+    Err(Failure::Usage(
+        "--pkcs11 needs applepay built with --features pkcs11".into(),
+    ))
+}
+
+/// The public key hash of a file, or of the key a `pkcs11:` URI names.
+fn hash_of(argument: &Path) -> Result<PublicKeyHash, Failure> {
+    if pkcs11_uri(argument).is_some() {
+        return Ok(LoadedKey::load(argument)?.public_key_hash());
+    }
+    Ok(PublicKeyHash::from_pem_or_der(&read_file(argument)?)?)
+}
+
 pub(crate) fn csr(args: &CsrArgs) -> Result<(), Failure> {
-    let key = PrivateKey::from_pem_or_der(&read_file(&args.key)?)?;
+    let key = LoadedKey::load(&args.key)?;
     let mut subject = CsrSubject::new();
     let default_cn = match key.algorithm() {
         KeyAlgorithm::P256 => "Apple Pay Payment Processing",
@@ -109,12 +146,12 @@ pub(crate) fn csr(args: &CsrArgs) -> Result<(), Failure> {
     if let Some(email) = &args.email {
         subject = subject.email(email);
     }
-    let csr = Csr::create(&key, &subject, &mut os_rng())?;
+    let csr = Csr::create(key.merchant_key(), &subject, &mut os_rng())?;
     write_stdout(csr.to_pem()?.as_bytes())
 }
 
 pub(crate) fn hash(args: &HashArgs) -> Result<(), Failure> {
-    let hash = PublicKeyHash::from_pem_or_der(&read_file(&args.file)?)?;
+    let hash = hash_of(&args.file)?;
     write_stdout(format!("{hash}\n").as_bytes())
 }
 
@@ -123,7 +160,7 @@ pub(crate) fn cert(args: &CertArgs) -> Result<(), Failure> {
     let cert = MerchantCertificate::from_pem_or_der(&read_file(&args.file)?)?;
     let mut matching_key = None;
     for path in &args.keys {
-        let hash = PublicKeyHash::from_pem_or_der(&read_file(path)?)?;
+        let hash = hash_of(path)?;
         if matching_key.is_none() && hash == cert.public_key_hash() {
             matching_key = Some(path.display().to_string());
         }
