@@ -137,6 +137,48 @@ pub trait MerchantKey: Send + Sync {
         let _ = (rng, message);
         Err(Error::KeyImport(KeyImportError::UnsupportedAlgorithm))
     }
+
+    /// The schemes [`MerchantKey::sign_with_scheme`] accepts, most preferred first. A TLS
+    /// client (the Merchant Identity, feature `rustls`) signs its handshake with the first
+    /// one the server offers.
+    ///
+    /// An RSA key should list [`SigningScheme::RsaPssSha256`]: TLS 1.3 accepts nothing
+    /// else from RSA keys. The default, no scheme, keeps keys that implement only
+    /// [`MerchantKey::sign`] working for CSRs; such a key cannot authenticate TLS.
+    fn signing_schemes(&self) -> &[SigningScheme] {
+        &[]
+    }
+
+    /// Signs `message` with `scheme`, one of [`MerchantKey::signing_schemes`]. `message`
+    /// is the whole message, not a digest: the key hashes it with the scheme's hash.
+    ///
+    /// `rng` draws the RSA-PSS salt and may blind RSA. A scheme the key does not list
+    /// fails with [`KeyImportError::UnsupportedAlgorithm`], as does the default.
+    fn sign_with_scheme(
+        &self,
+        scheme: SigningScheme,
+        rng: &mut dyn CryptoRng,
+        message: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        let _ = (scheme, rng, message);
+        Err(Error::KeyImport(KeyImportError::UnsupportedAlgorithm))
+    }
+}
+
+/// A signature scheme a [`MerchantKey`] signs with: algorithm, padding and hash, as TLS
+/// names them (RFC 8446 §4.2.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SigningScheme {
+    /// ECDSA over P-256 with SHA-256; the signature is a DER `ECDSA-Sig-Value` (TLS
+    /// `ecdsa_secp256r1_sha256`).
+    EcdsaP256Sha256,
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (TLS `rsa_pkcs1_sha256`): certificates, CSRs and
+    /// TLS 1.2 handshakes; TLS 1.3 forbids it in handshakes.
+    RsaPkcs1Sha256,
+    /// RSASSA-PSS with SHA-256, MGF1 with SHA-256 and a 32-byte salt (TLS
+    /// `rsa_pss_rsae_sha256`): what TLS 1.3 requires of an RSA key.
+    RsaPssSha256,
 }
 
 /// The algorithm of a merchant key.
