@@ -22,7 +22,7 @@ use applepay_crypto::pkcs11::cryptoki::types::AuthPin;
 use applepay_crypto::pkcs11::{Pkcs11Key, Pkcs11Module, Pkcs11Uri};
 use applepay_crypto::{
     Csr, CsrSubject, Error, KeyAlgorithm, KeyImportError, Keyring, MerchantCertificate,
-    MerchantKey, PaymentToken, Pkcs11Error, PrivateKey, UnixTime, Version,
+    MerchantKey, PaymentToken, Pkcs11Error, PrivateKey, SigningScheme, UnixTime, Version,
 };
 use libtest_mimic::{Arguments, Failed, Trial};
 
@@ -561,6 +561,27 @@ fn generated_p256() -> Result<(), Failed> {
     }
 
     let key = s.module.open_key(&uri, Some(PIN)).unwrap();
+    check(
+        key.signing_schemes() == [SigningScheme::EcdsaP256Sha256],
+        "ecdsa scheme",
+    )?;
+    let message = b"TLS client CertificateVerify";
+    let signature = key
+        .sign_with_scheme(SigningScheme::EcdsaP256Sha256, &mut rng(), message)
+        .map_err(|e| e.to_string())?;
+    let verifying = {
+        use p256::pkcs8::DecodePublicKey;
+        p256::ecdsa::VerifyingKey::from_public_key_der(key.public_key_spki()).unwrap()
+    };
+    let verified = p256::ecdsa::signature::Verifier::verify(
+        &verifying,
+        message,
+        &p256::ecdsa::DerSignature::try_from(&signature[..]).unwrap(),
+    );
+    check(
+        verified.is_ok(),
+        "ECDSA signature from the token does not verify",
+    )?;
     let csr = Csr::create(
         &key,
         &CsrSubject::new().common_name("in the token"),
@@ -649,7 +670,48 @@ fn rsa_keys() -> Result<(), Failed> {
         &mut rng(),
     )
     .unwrap();
-    openssl_verifies_csr(&s.write("generated-rsa.csr", csr.to_pem().unwrap().as_bytes()))
+    openssl_verifies_csr(&s.write("generated-rsa.csr", csr.to_pem().unwrap().as_bytes()))?;
+
+    // TLS 1.3 client authentication: RSA-PSS with SHA-256 in the token, checked with
+    // RustCrypto; PKCS#1 v1.5 for TLS 1.2; nothing else.
+    check(
+        key.signing_schemes() == [SigningScheme::RsaPssSha256, SigningScheme::RsaPkcs1Sha256],
+        format!("{:?}", key.signing_schemes()),
+    )?;
+    let message = b"TLS 1.3, client CertificateVerify";
+    let public = {
+        use rsa::pkcs8::DecodePublicKey;
+        rsa::PublicKey::from_public_key_der(key.public_key_spki()).unwrap()
+    };
+    let pss = key
+        .sign_with_scheme(SigningScheme::RsaPssSha256, &mut rng(), message)
+        .map_err(|e| e.to_string())?;
+    let verified = rsa::signature::Verifier::verify(
+        &rsa::pss::VerifyingKey::<sha2::Sha256>::new(public.clone()),
+        message,
+        &rsa::pss::Signature::try_from(&pss[..]).unwrap(),
+    );
+    check(
+        verified.is_ok(),
+        "RSA-PSS signature from the token does not verify",
+    )?;
+    let pkcs1 = key
+        .sign_with_scheme(SigningScheme::RsaPkcs1Sha256, &mut rng(), message)
+        .map_err(|e| e.to_string())?;
+    let verified = rsa::signature::Verifier::verify(
+        &rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(public),
+        message,
+        &rsa::pkcs1v15::Signature::try_from(&pkcs1[..]).unwrap(),
+    );
+    check(
+        verified.is_ok(),
+        "PKCS#1 v1.5 signature from the token does not verify",
+    )?;
+    let refused = key.sign_with_scheme(SigningScheme::EcdsaP256Sha256, &mut rng(), message);
+    check(
+        refused == Err(Error::KeyImport(KeyImportError::UnsupportedAlgorithm)),
+        format!("{refused:?}"),
+    )
 }
 
 /// Each failure is its own `KeyImport(Pkcs11(…))` variant.

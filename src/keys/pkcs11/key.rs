@@ -3,7 +3,7 @@
 use alloc::vec::Vec;
 
 use cryptoki::mechanism::elliptic_curve::{EcKdf, Ecdh1DeriveParams};
-use cryptoki::mechanism::rsa::{PkcsMgfType, PkcsOaepParams, PkcsOaepSource};
+use cryptoki::mechanism::rsa::{PkcsMgfType, PkcsOaepParams, PkcsOaepSource, PkcsPssParams};
 use cryptoki::mechanism::{Mechanism, MechanismType};
 use cryptoki::object::{Attribute, AttributeType, KeyType, ObjectClass, ObjectHandle};
 use cryptoki::session::Session;
@@ -13,8 +13,8 @@ use zeroize::Zeroizing;
 
 use super::session::SessionPool;
 use super::{P256_CURVE_DER, fail, is_decrypt_init_refusal, mechanism_error, pkcs11_error};
-use crate::error::{Error, Pkcs11Error};
-use crate::provider::{KeyAlgorithm, MerchantKey, Provider, SharedSecret};
+use crate::error::{Error, KeyImportError, Pkcs11Error};
+use crate::provider::{KeyAlgorithm, MerchantKey, Provider, SharedSecret, SigningScheme};
 use crate::public_key_hash::PublicKeyHash;
 
 const RSA_ENCRYPTION: der::asn1::ObjectIdentifier =
@@ -44,7 +44,7 @@ struct Usage {
 /// return `Z`, therefore fails with [`Pkcs11Error::SecretStaysInToken`].
 ///
 /// Signing (CSRs, TLS client authentication) uses `CKM_ECDSA` for P-256 keys and
-/// `CKM_SHA256_RSA_PKCS` for RSA keys; `RSA_v1` unwrapping uses `CKM_RSA_PKCS_OAEP` with
+/// `CKM_SHA256_RSA_PKCS_PSS` (TLS 1.3) or `CKM_SHA256_RSA_PKCS` for RSA keys; `RSA_v1` unwrapping uses `CKM_RSA_PKCS_OAEP` with
 /// SHA-256 and MGF1-SHA-256. A module that lacks a mechanism gives
 /// [`Pkcs11Error::MechanismUnsupported`] naming it.
 ///
@@ -194,21 +194,61 @@ impl MerchantKey for Pkcs11Key {
     }
 
     fn sign(&self, rng: &mut dyn CryptoRng, message: &[u8]) -> Result<Vec<u8>, Error> {
-        let _ = rng;
+        let scheme = match self.algorithm {
+            KeyAlgorithm::P256 => SigningScheme::EcdsaP256Sha256,
+            _ => SigningScheme::RsaPkcs1Sha256,
+        };
+        self.sign_with_scheme(scheme, rng, message)
+    }
+
+    fn signing_schemes(&self) -> &[SigningScheme] {
         match self.algorithm {
-            KeyAlgorithm::P256 => {
-                self.require(KeyAlgorithm::P256, self.usage.sign, "CKA_SIGN")?;
+            KeyAlgorithm::P256 => &[SigningScheme::EcdsaP256Sha256],
+            _ => &[SigningScheme::RsaPssSha256, SigningScheme::RsaPkcs1Sha256],
+        }
+    }
+
+    /// Signs in the token: `CKM_ECDSA` over the SHA-256 digest (the token's `r ‖ s` made
+    /// DER), `CKM_SHA256_RSA_PKCS`, or `CKM_SHA256_RSA_PKCS_PSS` with MGF1-SHA-256 and a
+    /// 32-byte salt (the token draws the salt; `rng` is unused).
+    fn sign_with_scheme(
+        &self,
+        scheme: SigningScheme,
+        rng: &mut dyn CryptoRng,
+        message: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        let _ = rng;
+        if !self.signing_schemes().contains(&scheme) {
+            return Err(Error::KeyImport(KeyImportError::UnsupportedAlgorithm));
+        }
+        if !self.usage.sign {
+            return Err(pkcs11_error(Pkcs11Error::UsageNotAllowed("CKA_SIGN")));
+        }
+        match scheme {
+            SigningScheme::EcdsaP256Sha256 => {
                 let digest = crate::provider::default_provider().sha256(&[message]);
                 let raw = self.sign_with(&Mechanism::Ecdsa, "CKM_ECDSA", &digest)?;
                 ecdsa_raw_to_der(&raw)
             }
-            _ => {
-                self.require(KeyAlgorithm::Rsa, self.usage.sign, "CKA_SIGN")?;
-                self.sign_with(&Mechanism::Sha256RsaPkcs, "CKM_SHA256_RSA_PKCS", message)
+            SigningScheme::RsaPssSha256 => {
+                let params = PkcsPssParams {
+                    hash_alg: MechanismType::SHA256,
+                    mgf: PkcsMgfType::MGF1_SHA256,
+                    s_len: PSS_SALT_LEN.into(),
+                };
+                self.sign_with(
+                    &Mechanism::Sha256RsaPkcsPss(params),
+                    "CKM_SHA256_RSA_PKCS_PSS",
+                    message,
+                )
             }
+            _ => self.sign_with(&Mechanism::Sha256RsaPkcs, "CKM_SHA256_RSA_PKCS", message),
         }
     }
 }
+
+/// The RSA-PSS salt length TLS 1.3's `rsa_pss_rsae_sha256` uses: the hash length.
+const PSS_SALT_LEN: u64 = 32;
 
 const OAEP_SHA256: &str = "CKM_RSA_PKCS_OAEP with SHA-256 and MGF1-SHA-256";
 
