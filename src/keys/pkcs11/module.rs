@@ -54,6 +54,11 @@ impl Pkcs11Module {
     /// The key must be a P-256 or an RSA (2048 to 4096 bits) private key; its public half
     /// is read from the token (an RSA key's modulus, a P-256 key's public key object with
     /// the same `CKA_ID`, or else the same label).
+    ///
+    /// PKCS#11 logins belong to the application, not to a key: once this process is
+    /// logged in to a token, later keys on it share that login and the module does not
+    /// check their PIN again (`CKR_USER_ALREADY_LOGGED_IN` is accepted). The login lasts
+    /// while any key of the token is alive.
     pub fn open_key(&self, uri: &Pkcs11Uri, pin: Option<&str>) -> Result<Pkcs11Key, Error> {
         let slot = self.find_slot(uri)?;
         let login = self.login(slot, uri, pin, false)?;
