@@ -8,6 +8,7 @@
 
 pub(crate) mod anchors;
 mod base64;
+mod ber;
 pub(crate) mod chain;
 pub(crate) mod cms;
 pub(crate) mod decrypt;
