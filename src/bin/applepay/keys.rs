@@ -25,6 +25,15 @@ pub(crate) fn pkcs11_uri(argument: &Path) -> Option<&str> {
     scheme.eq_ignore_ascii_case("pkcs11:").then_some(text)
 }
 
+/// A key argument as it may be shown: a `pkcs11:` URI without its query, which may hold
+/// the PIN (`pin-value=`).
+pub(crate) fn key_name(argument: &Path) -> String {
+    match pkcs11_uri(argument) {
+        Some(uri) => uri.split('?').next().unwrap_or(uri).to_owned(),
+        None => argument.display().to_string(),
+    }
+}
+
 impl LoadedKey {
     /// Loads the key a `--key` argument names: a file, or a `pkcs11:` URI.
     pub(crate) fn load(argument: &Path) -> Result<Self, Failure> {
@@ -115,7 +124,7 @@ pub(crate) fn load_keyring(
                 None => {
                     return Err(Failure::Usage(format!(
                         "key {} has neither a matching --cert nor --merchant-id",
-                        path.display()
+                        key_name(path)
                     )));
                 }
             },

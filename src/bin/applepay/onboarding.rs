@@ -9,7 +9,7 @@ use clap::Args;
 
 use crate::Failure;
 use crate::io::{read_file, write_secret_file, write_stdout};
-use crate::keys::{LoadedKey, pkcs11_uri};
+use crate::keys::{LoadedKey, key_name, pkcs11_uri};
 use crate::verify::parse_time;
 
 #[derive(Args)]
@@ -162,7 +162,7 @@ pub(crate) fn cert(args: &CertArgs) -> Result<(), Failure> {
     for path in &args.keys {
         let hash = hash_of(path)?;
         if matching_key.is_none() && hash == cert.public_key_hash() {
-            matching_key = Some(path.display().to_string());
+            matching_key = Some(key_name(path));
         }
     }
     let report = CertReport {
