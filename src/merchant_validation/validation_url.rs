@@ -121,6 +121,16 @@ impl ValidationUrl {
         &self.url
     }
 
+    /// The path and query (`/paymentservices/startSession`), at least `/`: the target of
+    /// the HTTP request line. Free of spaces and control characters, as the whole URL is.
+    #[must_use]
+    pub fn path_and_query(&self) -> &str {
+        self.url
+            .get("https://".len() + self.host_len..)
+            .filter(|p| !p.is_empty())
+            .unwrap_or("/")
+    }
+
     /// The gateway host, lower-case.
     #[must_use]
     pub fn host(&self) -> &str {

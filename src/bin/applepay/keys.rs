@@ -56,3 +56,24 @@ pub(crate) fn load_keyring(
     }
     Ok(keyring)
 }
+
+/// The environment variable holding the password of an encrypted key or a `.p12`, when no
+/// `--password-file` is given.
+pub(crate) const PASSWORD_ENV: &str = "APPLEPAY_KEY_PASSWORD";
+
+/// The password for an encrypted key or a `.p12`: the first line of `--password-file`
+/// (without its line ending), else `$APPLEPAY_KEY_PASSWORD`, else none. Meant for every
+/// command that reads such files.
+pub(crate) fn read_password(
+    password_file: Option<&std::path::Path>,
+) -> Result<Option<zeroize::Zeroizing<String>>, Failure> {
+    use zeroize::Zeroizing;
+    let Some(path) = password_file else {
+        return Ok(std::env::var(PASSWORD_ENV).ok().map(Zeroizing::new));
+    };
+    let bytes = Zeroizing::new(read_file(path)?);
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| Failure::Usage(format!("{}: password is not UTF-8", path.display())))?;
+    let line = text.lines().next().unwrap_or_default();
+    Ok(Some(Zeroizing::new(line.to_owned())))
+}

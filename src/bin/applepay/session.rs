@@ -1,0 +1,624 @@
+//! `applepay session`: merchant validation over mutual TLS, the CLI's only network I/O.
+//!
+//! The order is the contract: the validation URL is checked, then the identity (marker,
+//! key, validity) is loaded — both before any connection — then one POST is made with the
+//! library's [`MerchantIdentity::client_config_with`], and Apple's answer is printed byte
+//! for byte. Redirects are never followed; the answer is never buffered beyond
+//! [`MAX_MERCHANT_SESSION_LEN`]; `--timeout` bounds everything from name resolution to
+//! the last byte.
+//!
+//! # Why a hand-written HTTP/1.1 exchange and not `ureq`
+//!
+//! ureq 3.5 (checked 2026-12-01) builds its own rustls configuration from a `TlsConfig`
+//! that takes a client certificate only as an in-memory private key (so an HSM key cannot
+//! sign), and offers no way to pass a complete `rustls::ClientConfig`, our signing adapter
+//! included. Replacing its TLS layer and its resolver (for `--connect-to`) is possible only
+//! through `ureq::unversioned::{transport, resolver}`, which ureq exempts from semver, and
+//! ureq would still bring proxies read from the environment, redirect handling and
+//! decompression that this command must turn off. The exchange needed here is one POST
+//! with `Connection: close` and a body of at most 64 KiB, so it is written out below over
+//! `rustls::StreamOwned`: `httparse` (hyper's parser) reads the response head, and the
+//! body is read with `Content-Length`, `chunked` or close-delimited framing, each bounded.
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use applepay_crypto::{
+    Error, GatewayErrorResponse, Initiative, MAX_MERCHANT_SESSION_LEN, MerchantCertificate,
+    MerchantIdentity, MerchantSession, MerchantSessionRequest, Pkcs12, PrivateKey, UnixTime,
+    ValidationUrl,
+};
+use clap::{Args, ValueEnum};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::{ClientConnection, RootCertStore, StreamOwned};
+use zeroize::Zeroizing;
+
+use crate::Failure;
+use crate::io::{read_file, write_stdout};
+use crate::onboarding::os_rng;
+
+/// Longest response head (status line and headers) read, in bytes.
+const MAX_HEAD_LEN: usize = 16 * 1024;
+/// Longest chunk-size line read in a chunked body, in bytes.
+const MAX_CHUNK_LINE_LEN: usize = 1024;
+/// Apple's gateways listen on the https port only ([`ValidationUrl`] refuses others).
+const HTTPS_PORT: u16 = 443;
+
+#[derive(Args)]
+pub(crate) struct SessionArgs {
+    /// The validationURL the browser sent; anything but Apple's gateways is refused
+    /// before any connection.
+    #[arg(long, value_name = "URL")]
+    validation_url: String,
+    /// The Merchant Identity certificate: PEM (may hold the chain and the key), DER, or a
+    /// .p12 with its key.
+    #[arg(long, value_name = "FILE")]
+    identity: PathBuf,
+    /// The identity's private key (PEM or DER, may be encrypted), if not in --identity.
+    #[arg(long, value_name = "FILE|URI")]
+    identity_key: Option<String>,
+    /// A file whose first line is the password of the .p12 or the encrypted key
+    /// (default: $APPLEPAY_KEY_PASSWORD).
+    #[arg(long, value_name = "FILE")]
+    password_file: Option<PathBuf>,
+    /// The merchant identifier (default: the identity certificate's UID).
+    #[arg(long, value_name = "ID")]
+    merchant_id: Option<String>,
+    /// The site's domain name (initiativeContext).
+    #[arg(long, value_name = "NAME")]
+    domain: String,
+    /// The name shown on the payment sheet (1 to 64 characters).
+    #[arg(long, value_name = "NAME")]
+    display_name: String,
+    /// Where the payment starts.
+    #[arg(long, value_enum, default_value = "web")]
+    initiative: InitiativeArg,
+    /// Seconds allowed for the whole exchange, connecting included.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    timeout: u64,
+    /// Trust these CA certificates (PEM) for the gateway instead of the Mozilla roots;
+    /// repeatable.
+    #[arg(long = "ca", value_name = "FILE")]
+    ca: Vec<PathBuf>,
+    /// Connect to ADDR:PORT instead of HOST:PORT (curl's --connect-to); the URL, SNI and
+    /// certificate name check still use HOST.
+    #[arg(long, value_name = "HOST:PORT:ADDR:PORT")]
+    connect_to: Option<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum InitiativeArg {
+    #[value(name = "web")]
+    Web,
+    #[value(name = "messaging")]
+    Messaging,
+    #[value(name = "in_app")]
+    InApp,
+}
+
+/// A failure of this command, with the kind the issue defines.
+fn fail(kind: &'static str, message: impl Into<String>) -> Failure {
+    Failure::Kind(kind, message.into())
+}
+
+pub(crate) fn session(args: &SessionArgs) -> Result<(), Failure> {
+    let url = ValidationUrl::parse(&args.validation_url)
+        .map_err(|e| fail("untrusted_validation_url", e.to_string()))?;
+    let identity = load_identity(args)?;
+    let merchant_id = match (&args.merchant_id, identity.merchant_id()) {
+        (Some(id), _) => id.clone(),
+        (None, Some(id)) => id.to_owned(),
+        (None, None) => {
+            return Err(fail(
+                "identity",
+                "the certificate has no UID (merchant id): pass --merchant-id",
+            ));
+        }
+    };
+    let initiative = match args.initiative {
+        InitiativeArg::Web => Initiative::Web,
+        InitiativeArg::Messaging => Initiative::Messaging,
+        InitiativeArg::InApp => Initiative::InApp,
+    };
+    let request =
+        MerchantSessionRequest::new(&merchant_id, &args.display_name, initiative, &args.domain)?;
+    let roots = if args.ca.is_empty() {
+        applepay_crypto::mozilla_roots()
+    } else {
+        load_roots(&args.ca)?
+    };
+    let config = identity
+        .client_config_with(
+            applepay_crypto::rustls_provider(),
+            Arc::new(roots),
+            os_rng(),
+        )
+        .map_err(|e| fail("tls", e.to_string()))?;
+
+    let deadline = Instant::now() + Duration::from_secs(args.timeout);
+    let target = connect_target(url.host(), args.connect_to.as_deref())?;
+    let tcp = connect(&target, deadline)?;
+    let server_name = ServerName::try_from(url.host().to_ascii_lowercase())
+        .map_err(|_| fail("untrusted_validation_url", "host is not a dns name"))?;
+    let tls = ClientConnection::new(Arc::new(config), server_name)
+        .map_err(|e| fail("tls", e.to_string()))?;
+    let mut conn = Conn {
+        stream: StreamOwned::new(tls, tcp),
+        deadline,
+    };
+    conn.handshake().map_err(transport_failure)?;
+    let body = request.to_json();
+    let head = format!(
+        "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nAccept: application/json\r\nUser-Agent: applepay-crypto/{}\r\n\
+         Connection: close\r\n\r\n",
+        url.path_and_query(),
+        url.host(),
+        body.len(),
+        env!("CARGO_PKG_VERSION"),
+    );
+    conn.write_all(&[head.as_bytes(), body.as_bytes()].concat())
+        .and_then(|()| conn.flush())
+        .map_err(transport_failure)?;
+
+    let mut reader = BufReader::new(conn);
+    let response = read_head(&mut reader)?;
+    if (300..400).contains(&response.status) {
+        let location = response.location.as_deref().unwrap_or("nowhere");
+        return Err(fail(
+            "http",
+            format!(
+                "HTTP {} redirect to {location}, not followed",
+                response.status
+            ),
+        ));
+    }
+    let success = (200..300).contains(&response.status);
+    let body = match read_body(&mut reader, response.framing) {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) if success => {
+            return Err(fail(
+                "malformed_session",
+                format!("answer larger than {MAX_MERCHANT_SESSION_LEN} bytes"),
+            ));
+        }
+        Err(BodyError::TooLarge) => Vec::new(),
+        Err(BodyError::Framing(why)) => return Err(fail("http", why)),
+        Err(BodyError::Io(e)) => return Err(transport_failure(e)),
+    };
+    if !success {
+        let message = GatewayErrorResponse::from_json(&body)
+            .ok()
+            .and_then(|answer| answer.status_message().map(str::to_owned));
+        return Err(fail(
+            "http",
+            match message {
+                Some(message) => format!("HTTP {}: {message}", response.status),
+                None => format!("HTTP {}", response.status),
+            },
+        ));
+    }
+    let session =
+        MerchantSession::from_json(&body).map_err(|e| fail("malformed_session", e.to_string()))?;
+    write_stdout(session.as_bytes())
+}
+
+/// Loads the certificate and key: a PEM or DER certificate with the key from
+/// `--identity-key` or the same PEM file, or a `.p12` holding both.
+fn load_identity(args: &SessionArgs) -> Result<MerchantIdentity, Failure> {
+    let identity_error = |e: Error| fail("identity", e.to_string());
+    let now = UnixTime::now();
+    let input = Zeroizing::new(read_file(&args.identity)?);
+    let password = crate::keys::read_password(args.password_file.as_deref())?;
+    let key_path = match args.identity_key.as_deref() {
+        Some(uri) if uri.starts_with("pkcs11:") => {
+            return Err(fail(
+                "identity",
+                "pkcs11: key URIs need the PKCS#11 support (feature pkcs11)",
+            ));
+        }
+        other => other.map(Path::new),
+    };
+    let chain = match MerchantCertificate::chain_from_pem_or_der(&input) {
+        Ok(chain) => chain,
+        // Neither a PEM certificate nor a DER one: a PKCS#12 bundle, or garbage.
+        Err(_) if !looks_like_pem(&input) => {
+            if key_path.is_some() {
+                return Err(fail(
+                    "identity",
+                    "--identity-key cannot be used with a .p12",
+                ));
+            }
+            let password = password.as_deref().map_or("", |p| p.as_str());
+            let p12 = Pkcs12::from_der(&input, password).map_err(identity_error)?;
+            return MerchantIdentity::from_pkcs12(p12, now).map_err(identity_error);
+        }
+        Err(e) => return Err(identity_error(e)),
+    };
+    let key_input = match key_path {
+        Some(path) => Zeroizing::new(read_file(path)?),
+        None => input,
+    };
+    let key = match password.as_deref() {
+        Some(password) => PrivateKey::decrypt_pem_or_der(&key_input, password),
+        None => PrivateKey::from_pem_or_der(&key_input),
+    }
+    .map_err(identity_error)?;
+    MerchantIdentity::new(chain, Arc::new(key), now).map_err(identity_error)
+}
+
+fn looks_like_pem(input: &[u8]) -> bool {
+    input.windows(11).any(|w| w == b"-----BEGIN ")
+}
+
+/// The `--ca` files' certificates as a root store.
+fn load_roots(files: &[PathBuf]) -> Result<RootCertStore, Failure> {
+    let mut roots = RootCertStore::empty();
+    for path in files {
+        let bytes = read_file(path)?;
+        let before = roots.len();
+        for cert in CertificateDer::pem_slice_iter(&bytes) {
+            let cert = cert.map_err(|_| {
+                Failure::Usage(format!("{}: not a PEM certificate file", path.display()))
+            })?;
+            roots.add(cert).map_err(|e| {
+                Failure::Usage(format!("{}: unusable CA certificate: {e}", path.display()))
+            })?;
+        }
+        if roots.len() == before {
+            return Err(Failure::Usage(format!(
+                "{}: no CERTIFICATE block",
+                path.display()
+            )));
+        }
+    }
+    Ok(roots)
+}
+
+/// Where to connect: `(address, port)` — the URL's host and 443, or the `--connect-to`
+/// address when its HOST and PORT match (an empty HOST or PORT matches any, as in curl).
+fn connect_target(host: &str, connect_to: Option<&str>) -> Result<(String, u16), Failure> {
+    let Some(spec) = connect_to else {
+        return Ok((host.to_owned(), HTTPS_PORT));
+    };
+    let usage = || {
+        Failure::Usage(format!(
+            "--connect-to {spec:?}: expected HOST:PORT:ADDR:PORT"
+        ))
+    };
+    let (from_host, rest) = spec.split_once(':').ok_or_else(usage)?;
+    let (from_port, to) = rest.split_once(':').ok_or_else(usage)?;
+    let (to_addr, to_port) = to.rsplit_once(':').ok_or_else(usage)?;
+    let to_addr = to_addr
+        .strip_prefix('[')
+        .and_then(|a| a.strip_suffix(']'))
+        .unwrap_or(to_addr);
+    let to_port: u16 = to_port.parse().map_err(|_| usage())?;
+    let port_matches = from_port.is_empty() || from_port.parse::<u16>().ok() == Some(HTTPS_PORT);
+    if from_port.parse::<u16>().is_err() && !from_port.is_empty() {
+        return Err(usage());
+    }
+    if to_addr.is_empty() {
+        return Err(usage());
+    }
+    if (from_host.is_empty() || from_host.eq_ignore_ascii_case(host)) && port_matches {
+        Ok((to_addr.to_owned(), to_port))
+    } else {
+        Ok((host.to_owned(), HTTPS_PORT))
+    }
+}
+
+fn remaining(deadline: Instant) -> Result<Duration, Failure> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        Err(fail("timeout", "time limit reached"))
+    } else {
+        Ok(left)
+    }
+}
+
+/// Resolves (on a helper thread, as the system resolver has no timeout) and connects
+/// within the deadline, trying each address in turn.
+fn connect((addr, port): &(String, u16), deadline: Instant) -> Result<TcpStream, Failure> {
+    let (send, receive) = std::sync::mpsc::channel();
+    let name = (addr.clone(), *port);
+    std::thread::spawn(move || {
+        let _ = send.send(
+            name.to_socket_addrs()
+                .map(Iterator::collect::<Vec<SocketAddr>>),
+        );
+    });
+    let addresses = match receive.recv_timeout(remaining(deadline)?) {
+        Ok(Ok(addresses)) => addresses,
+        Ok(Err(e)) => return Err(fail("http", format!("cannot resolve {addr}: {e}"))),
+        Err(_) => return Err(fail("timeout", format!("resolving {addr} took too long"))),
+    };
+    let mut last = fail("http", format!("no address for {addr}"));
+    for address in addresses {
+        match TcpStream::connect_timeout(&address, remaining(deadline)?) {
+            Ok(stream) => return Ok(stream),
+            Err(e) if is_timeout(&e) => {
+                return Err(fail(
+                    "timeout",
+                    format!("connecting to {address} timed out"),
+                ));
+            }
+            Err(e) => last = fail("http", format!("cannot connect to {address}: {e}")),
+        }
+    }
+    Err(last)
+}
+
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+    )
+}
+
+/// The kind of an I/O failure once connected: a timeout, a TLS failure (a rustls error
+/// travels inside the `io::Error`), or anything else on the connection (`http`).
+fn transport_failure(e: io::Error) -> Failure {
+    if is_timeout(&e) {
+        return fail("timeout", "time limit reached");
+    }
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
+        Some(rustls::Error::AlertReceived(alert)) => {
+            use rustls::AlertDescription as A;
+            let refused = matches!(
+                alert,
+                A::CertificateRequired
+                    | A::BadCertificate
+                    | A::UnknownCA
+                    | A::CertificateUnknown
+                    | A::CertificateExpired
+                    | A::CertificateRevoked
+                    | A::UnsupportedCertificate
+                    | A::AccessDenied
+                    | A::DecryptError
+                    | A::HandshakeFailure
+            );
+            if refused {
+                fail(
+                    "tls",
+                    format!("the gateway refused the client certificate ({alert:?})"),
+                )
+            } else {
+                fail("tls", format!("the gateway sent alert {alert:?}"))
+            }
+        }
+        Some(rustls::Error::InvalidCertificate(why)) => fail(
+            "tls",
+            format!("the gateway's certificate is not trusted: {why:?}"),
+        ),
+        Some(other) => fail("tls", other.to_string()),
+        None => fail("http", format!("connection failed: {e}")),
+    }
+}
+
+/// The TLS stream with the deadline re-armed on the socket before every read and write,
+/// so a server that trickles bytes cannot stretch the exchange past `--timeout`.
+struct Conn {
+    stream: StreamOwned<ClientConnection, TcpStream>,
+    deadline: Instant,
+}
+
+impl Conn {
+    fn arm(&self) -> io::Result<()> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        self.stream.sock.set_read_timeout(Some(left))?;
+        self.stream.sock.set_write_timeout(Some(left))
+    }
+
+    fn handshake(&mut self) -> io::Result<()> {
+        while self.stream.conn.is_handshaking() {
+            self.arm()?;
+            self.stream.conn.complete_io(&mut self.stream.sock)?;
+        }
+        Ok(())
+    }
+}
+
+impl Read for Conn {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.arm()?;
+        self.stream.read(buf)
+    }
+}
+
+impl Write for Conn {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.arm()?;
+        self.stream.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.arm()?;
+        self.stream.flush()
+    }
+}
+
+/// How the response body is delimited (RFC 9112 §6.3).
+#[derive(Clone, Copy)]
+enum Framing {
+    Length(u64),
+    Chunked,
+    UntilClose,
+}
+
+struct ResponseHead {
+    status: u16,
+    location: Option<String>,
+    framing: Framing,
+}
+
+/// Reads the status line and headers (skipping interim 1xx responses), at most
+/// [`MAX_HEAD_LEN`] bytes each.
+fn read_head(reader: &mut impl BufRead) -> Result<ResponseHead, Failure> {
+    loop {
+        let mut head = Vec::new();
+        loop {
+            let room = MAX_HEAD_LEN.saturating_sub(head.len()) as u64;
+            let before = head.len();
+            let read = reader
+                .take(room)
+                .read_until(b'\n', &mut head)
+                .map_err(transport_failure)?;
+            if read == 0 {
+                return Err(fail(
+                    "http",
+                    if head.len() >= MAX_HEAD_LEN {
+                        "response head too large"
+                    } else {
+                        "connection closed before a response"
+                    },
+                ));
+            }
+            let line = head.get(before..).unwrap_or_default();
+            if line == b"\r\n" || line == b"\n" {
+                break;
+            }
+        }
+        let mut headers = [httparse::EMPTY_HEADER; 64];
+        let mut response = httparse::Response::new(&mut headers);
+        match response.parse(&head) {
+            Ok(httparse::Status::Complete(_)) => {}
+            _ => return Err(fail("http", "malformed response head")),
+        }
+        let status = response
+            .code
+            .ok_or_else(|| fail("http", "malformed status line"))?;
+        if (100..200).contains(&status) && status != 101 {
+            continue;
+        }
+        let header = |name: &'static str| {
+            response
+                .headers
+                .iter()
+                .filter(move |h| h.name.eq_ignore_ascii_case(name))
+                .map(|h| String::from_utf8_lossy(h.value).trim().to_owned())
+        };
+        let location = header("location").next();
+        let chunked = header("transfer-encoding").any(|v| {
+            v.rsplit(',')
+                .next()
+                .is_some_and(|last| last.trim().eq_ignore_ascii_case("chunked"))
+        });
+        let lengths: Vec<String> = header("content-length").collect();
+        let framing = if chunked {
+            Framing::Chunked
+        } else if let Some(first) = lengths.first() {
+            if lengths.iter().any(|l| l != first) {
+                return Err(fail("http", "conflicting Content-Length headers"));
+            }
+            Framing::Length(
+                first
+                    .parse()
+                    .map_err(|_| fail("http", "malformed Content-Length"))?,
+            )
+        } else {
+            Framing::UntilClose
+        };
+        return Ok(ResponseHead {
+            status,
+            location,
+            framing,
+        });
+    }
+}
+
+enum BodyError {
+    TooLarge,
+    Framing(&'static str),
+    Io(io::Error),
+}
+
+impl From<io::Error> for BodyError {
+    fn from(e: io::Error) -> Self {
+        Self::Io(e)
+    }
+}
+
+/// Reads the body, never holding more than [`MAX_MERCHANT_SESSION_LEN`] bytes: a larger
+/// declared length is refused before reading, a larger chunked or close-delimited body as
+/// soon as one byte past the cap arrives.
+fn read_body(reader: &mut impl BufRead, framing: Framing) -> Result<Vec<u8>, BodyError> {
+    let cap = MAX_MERCHANT_SESSION_LEN;
+    let mut body = Vec::new();
+    match framing {
+        Framing::Length(len) => {
+            let len = usize::try_from(len).map_err(|_| BodyError::TooLarge)?;
+            if len > cap {
+                return Err(BodyError::TooLarge);
+            }
+            body.resize(len, 0);
+            reader.read_exact(&mut body)?;
+        }
+        Framing::UntilClose => {
+            reader.take(cap as u64).read_to_end(&mut body)?;
+            if body.len() == cap && reader.read(&mut [0u8; 1])? != 0 {
+                return Err(BodyError::TooLarge);
+            }
+        }
+        Framing::Chunked => loop {
+            let size = read_chunk_size(reader)?;
+            if size == 0 {
+                // Trailer fields, up to the empty line.
+                while !read_line(reader)?.is_empty() {}
+                break;
+            }
+            if size > cap.saturating_sub(body.len()) {
+                return Err(BodyError::TooLarge);
+            }
+            let start = body.len();
+            body.resize(start + size, 0);
+            reader.read_exact(body.get_mut(start..).unwrap_or_default())?;
+            if !read_line(reader)?.is_empty() {
+                return Err(BodyError::Framing("malformed chunk"));
+            }
+        },
+    }
+    Ok(body)
+}
+
+/// One line without its CRLF (or LF), at most [`MAX_CHUNK_LINE_LEN`] bytes.
+fn read_line(reader: &mut impl BufRead) -> Result<Vec<u8>, BodyError> {
+    let mut line = Vec::new();
+    reader
+        .take(MAX_CHUNK_LINE_LEN as u64)
+        .read_until(b'\n', &mut line)?;
+    if line.pop() != Some(b'\n') {
+        return Err(BodyError::Framing("malformed chunked body"));
+    }
+    if line.last() == Some(&b'\r') {
+        line.pop();
+    }
+    Ok(line)
+}
+
+fn read_chunk_size(reader: &mut impl BufRead) -> Result<usize, BodyError> {
+    let line = read_line(reader)?;
+    let digits = line.split(|&b| b == b';').next().unwrap_or_default();
+    let digits = core::str::from_utf8(digits)
+        .map_err(|_| BodyError::Framing("malformed chunk size"))?
+        .trim();
+    if digits.is_empty() || digits.len() > 8 {
+        return Err(if digits.is_empty() {
+            BodyError::Framing("malformed chunk size")
+        } else {
+            BodyError::TooLarge
+        });
+    }
+    usize::from_str_radix(digits, 16).map_err(|_| BodyError::Framing("malformed chunk size"))
+}
