@@ -344,3 +344,208 @@ fn tls_scheme(scheme: SigningScheme) -> SignatureScheme {
         SigningScheme::RsaPssSha256 => SignatureScheme::RSA_PSS_SHA256,
     }
 }
+
+#[cfg(all(test, feature = "test-util"))]
+mod tests {
+    use super::*;
+    use crate::mint::{GatewayPki, IdentityVariant};
+    use alloc::format;
+    use alloc::string::String;
+    use rand::SeedableRng;
+    use std::sync::OnceLock;
+
+    fn pki() -> &'static GatewayPki {
+        static PKI: OnceLock<GatewayPki> = OnceLock::new();
+        PKI.get_or_init(|| GatewayPki::new(b"identity.rs").unwrap())
+    }
+
+    fn now() -> UnixTime {
+        UnixTime::parse_rfc3339("2026-12-01T00:00:00Z").unwrap()
+    }
+
+    fn key_pem() -> String {
+        pki().identity_key_pem().unwrap()
+    }
+
+    fn identity(variant: IdentityVariant) -> Result<MerchantIdentity, Error> {
+        let cert = pki().identity_variant_pem(variant).unwrap();
+        MerchantIdentity::from_pem_or_der(cert.as_bytes(), key_pem().as_bytes(), now())
+    }
+
+    #[test]
+    fn checks_marker_key_and_validity() {
+        let identity = identity(IdentityVariant::Valid).unwrap();
+        assert_eq!(
+            identity.merchant_id(),
+            Some(crate::mint::GATEWAY_TEST_MERCHANT_ID)
+        );
+        assert_eq!(
+            self::identity(IdentityVariant::NoMarker).unwrap_err(),
+            Error::MerchantIdentity(IdentityError::NotMerchantIdentity)
+        );
+        assert_eq!(
+            self::identity(IdentityVariant::Expired).unwrap_err(),
+            Error::MerchantIdentity(IdentityError::Expired)
+        );
+        let cert = pki().identity_cert_pem().unwrap();
+        let early = UnixTime::parse_rfc3339("2019-12-31T23:59:59Z").unwrap();
+        assert_eq!(
+            MerchantIdentity::from_pem_or_der(cert.as_bytes(), key_pem().as_bytes(), early)
+                .unwrap_err(),
+            Error::MerchantIdentity(IdentityError::NotYetValid)
+        );
+        let other = include_bytes!("../../test-vectors/onboarding/rsa.pkcs1.pem");
+        assert_eq!(
+            MerchantIdentity::from_pem_or_der(cert.as_bytes(), other, now()).unwrap_err(),
+            Error::MerchantIdentity(IdentityError::KeyMismatch)
+        );
+        assert_eq!(
+            MerchantIdentity::new(Vec::new(), Arc::new(key()), now()).unwrap_err(),
+            Error::MerchantIdentity(IdentityError::NotMerchantIdentity)
+        );
+        assert_eq!(
+            Error::MerchantIdentity(IdentityError::Expired).kind(),
+            "identity"
+        );
+    }
+
+    fn key() -> crate::keys::PrivateKey {
+        crate::keys::PrivateKey::from_pem_or_der(key_pem().as_bytes()).unwrap()
+    }
+
+    /// A key in an HSM: forwards the public key and the schemes, or lists none.
+    struct External {
+        inner: crate::keys::PrivateKey,
+        can_sign: bool,
+    }
+
+    impl MerchantKey for External {
+        fn public_key_spki(&self) -> &[u8] {
+            self.inner.public_key_spki()
+        }
+        fn signing_schemes(&self) -> &[SigningScheme] {
+            if self.can_sign {
+                self.inner.signing_schemes()
+            } else {
+                &[]
+            }
+        }
+        fn sign_with_scheme(
+            &self,
+            scheme: SigningScheme,
+            rng: &mut dyn CryptoRng,
+            message: &[u8],
+        ) -> Result<Vec<u8>, Error> {
+            self.inner.sign_with_scheme(scheme, rng, message)
+        }
+    }
+
+    #[test]
+    fn any_merchant_key_that_can_sign() {
+        let chain = MerchantCertificate::chain_from_pem_or_der(
+            pki().identity_cert_pem().unwrap().as_bytes(),
+        )
+        .unwrap();
+        let external: Arc<dyn MerchantKey> = Arc::new(External {
+            inner: key(),
+            can_sign: true,
+        });
+        assert!(MerchantIdentity::new(chain.clone(), external, now()).is_ok());
+        let mute: Arc<dyn MerchantKey> = Arc::new(External {
+            inner: key(),
+            can_sign: false,
+        });
+        assert_eq!(
+            MerchantIdentity::new(chain, mute, now()).unwrap_err(),
+            Error::MerchantIdentity(IdentityError::KeyCannotSign)
+        );
+    }
+
+    #[test]
+    fn signing_adapter_prefers_pss_and_follows_the_offer() {
+        let identity = identity(IdentityVariant::Valid).unwrap();
+        let signer = KeySigner {
+            key: Arc::clone(&identity.key),
+            rng: Arc::new(Mutex::new(Box::new(rand::rngs::StdRng::seed_from_u64(9)))),
+        };
+        assert_eq!(signer.algorithm(), rustls::SignatureAlgorithm::RSA);
+        let tls13_offer = [
+            SignatureScheme::ECDSA_NISTP256_SHA256,
+            SignatureScheme::RSA_PSS_SHA256,
+        ];
+        let chosen = signer.choose_scheme(&tls13_offer).unwrap();
+        assert_eq!(chosen.scheme(), SignatureScheme::RSA_PSS_SHA256);
+        let signature = chosen.sign(b"handshake transcript").unwrap();
+        assert_eq!(signature.len(), 256);
+        let pkcs1_only = [SignatureScheme::RSA_PKCS1_SHA256];
+        assert_eq!(
+            signer.choose_scheme(&pkcs1_only).unwrap().scheme(),
+            SignatureScheme::RSA_PKCS1_SHA256
+        );
+        assert!(
+            signer
+                .choose_scheme(&[SignatureScheme::ED25519, SignatureScheme::RSA_PSS_SHA512])
+                .is_none()
+        );
+        assert_eq!(
+            signer.public_key().unwrap().as_ref(),
+            identity.key.public_key_spki()
+        );
+    }
+
+    #[test]
+    fn client_config_presents_the_identity() {
+        let identity = identity(IdentityVariant::Valid).unwrap();
+        let config = identity
+            .client_config(rand::rngs::StdRng::seed_from_u64(1))
+            .unwrap();
+        assert!(config.client_auth_cert_resolver.has_certs());
+        let certified = config
+            .client_auth_cert_resolver
+            .resolve(&[], &[SignatureScheme::RSA_PSS_SHA256])
+            .unwrap();
+        assert_eq!(
+            certified.cert.first().map(|c| c.as_ref().to_vec()),
+            Some(identity.certificate().to_der().unwrap())
+        );
+        assert!(mozilla_roots().len() > 100);
+        // A provider without cipher suites cannot make a TLS 1.2/1.3 client.
+        let empty = Arc::new(CryptoProvider {
+            cipher_suites: Vec::new(),
+            ..(*rustls_provider()).clone()
+        });
+        assert_eq!(
+            identity
+                .client_config_with(
+                    empty,
+                    Arc::new(mozilla_roots()),
+                    rand::rngs::StdRng::seed_from_u64(1)
+                )
+                .unwrap_err(),
+            Error::InvalidParameter("rustls crypto provider")
+        );
+    }
+
+    #[test]
+    fn debug_shows_no_key_material() {
+        let identity = identity(IdentityVariant::Valid).unwrap();
+        let debug = format!("{identity:?}");
+        assert!(debug.contains("merchant.com.example.gateway"), "{debug}");
+        let pem = key_pem();
+        let body_line = pem.lines().nth(2).unwrap();
+        assert!(!debug.contains(body_line), "{debug}");
+    }
+
+    #[cfg(feature = "pkcs12")]
+    #[test]
+    fn pkcs12_bundle_needs_its_identity_certificate() {
+        // The onboarding vectors' identity bundle: an identity certificate and its CA.
+        let p12 = include_bytes!("../../test-vectors/onboarding/identity-legacy.p12");
+        let bundle = crate::onboarding::Pkcs12::from_der(p12, "test").unwrap();
+        let leaf = bundle.certificate_for_key().unwrap().clone();
+        let at = leaf.not_before().saturating_add_secs(1);
+        let identity = MerchantIdentity::from_pkcs12(bundle, at).unwrap();
+        assert_eq!(identity.certificate().to_der(), leaf.to_der());
+        assert_eq!(identity.chain.len(), 2);
+    }
+}

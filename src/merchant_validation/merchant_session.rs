@@ -413,4 +413,57 @@ mod tests {
             Err(Error::InputTooLarge { .. })
         ));
     }
+
+    #[test]
+    fn merchant_session_fields_are_typed() {
+        let raw = br#"{"epochTimestamp":1764600000000,"expiresAt":1764603600000,"merchantSessionIdentifier":"SSH0F1E","nonce":"4d4f","domainName":"shop.example.com","displayName":"Example Shop","signature":"3080"}"#;
+        let session = MerchantSession::from_json(raw).unwrap();
+        assert_eq!(session.merchant_session_identifier(), Some("SSH0F1E"));
+        assert_eq!(session.epoch_timestamp_ms(), Some(1_764_600_000_000));
+        assert_eq!(session.expires_at_ms(), Some(1_764_603_600_000));
+        assert_eq!(session.domain_name(), Some("shop.example.com"));
+        assert_eq!(session.display_name(), Some("Example Shop"));
+        assert_eq!(session.clone().into_bytes(), raw);
+        let debug = format!("{session:?}");
+        assert!(
+            debug.contains("SSH0F1E") && !debug.contains("3080"),
+            "{debug}"
+        );
+
+        // Absent or mistyped fields read as None; the bytes still pass through.
+        let odd = br#"{"epochTimestamp":"soon","expiresAt":-1,"domainName":7}"#;
+        let session = MerchantSession::from_json(odd).unwrap();
+        assert_eq!(session.epoch_timestamp_ms(), None);
+        assert_eq!(session.expires_at_ms(), None);
+        assert_eq!(session.domain_name(), None);
+        assert_eq!(session.merchant_session_identifier(), None);
+        assert_eq!(session.as_bytes(), odd);
+    }
+
+    #[test]
+    fn gateway_error_response() {
+        let answer = GatewayErrorResponse::from_json(
+            br#"{"statusMessage":"Payment Services Exception merchantId=0F1E unregistered","statusCode":"400"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            answer.status_message(),
+            Some("Payment Services Exception merchantId=0F1E unregistered")
+        );
+        assert_eq!(answer.status_code(), Some("400"));
+        let numeric = GatewayErrorResponse::from_json(br#"{"statusCode":417}"#).unwrap();
+        assert_eq!(numeric.status_code(), Some("417"));
+        assert_eq!(numeric.status_message(), None);
+        for bad in [&b"<html>"[..], b"[]", b""] {
+            assert_eq!(
+                GatewayErrorResponse::from_json(bad),
+                Err(Error::Malformed("gateway error response"))
+            );
+        }
+        let big = alloc::vec![b' '; MAX_MERCHANT_SESSION_LEN + 1];
+        assert!(matches!(
+            GatewayErrorResponse::from_json(&big),
+            Err(Error::InputTooLarge { .. })
+        ));
+    }
 }

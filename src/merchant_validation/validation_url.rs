@@ -366,4 +366,20 @@ mod tests {
             Err(Error::UntrustedValidationUrl("url too long"))
         );
     }
+
+    #[test]
+    fn path_and_query_is_the_request_target() {
+        for (url, target) in [
+            (
+                "https://apple-pay-gateway.apple.com/paymentservices/startSession",
+                "/paymentservices/startSession",
+            ),
+            ("https://APPLE-PAY-GATEWAY.apple.com", "/"),
+            ("https://apple-pay-gateway.apple.com:443?a=b", "/?a=b"),
+            ("https://apple-pay-gateway-cert.apple.com/p?q=1", "/p?q=1"),
+        ] {
+            let parsed = ValidationUrl::parse(url).unwrap();
+            assert_eq!(parsed.path_and_query(), target, "{url}");
+        }
+    }
 }
