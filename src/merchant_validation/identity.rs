@@ -53,14 +53,12 @@ type SharedRng = Arc<Mutex<Box<dyn CryptoRng + Send>>>;
 /// # use rand::SeedableRng;
 ///
 /// # fn main() -> Result<(), applepay_crypto::Error> {
-/// let pki = applepay_crypto::mint::GatewayPki::new(b"doc")?;
-/// let now = UnixTime::since_unix_epoch(1_800_000_000); // UnixTime::now() in production
-/// let identity = MerchantIdentity::from_pem_or_der(
-///     pki.identity_cert_pem()?.as_bytes(),
-///     pki.identity_key_pem()?.as_bytes(),
-///     now,
-/// )?;
-/// assert_eq!(identity.merchant_id(), Some("merchant.com.example.gateway"));
+/// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/test-vectors/onboarding");
+/// # let read = |name: &str| std::fs::read(format!("{dir}/{name}")).unwrap();
+/// let now = UnixTime::parse_rfc3339("2026-06-01T00:00:00Z")?; // UnixTime::now() in production
+/// let identity =
+///     MerchantIdentity::from_pem_or_der(&read("identity.pem"), &read("rsa.pkcs1.pem"), now)?;
+/// assert_eq!(identity.merchant_id(), Some("merchant.com.example.onboard"));
 /// # let rng = rand::rngs::StdRng::seed_from_u64(1); // an OS RNG in production
 /// let config = identity.client_config(rng)?; // Mozilla roots, TLS 1.2 or later
 /// // Hand `std::sync::Arc::new(config)` to your HTTP client (ureq, reqwest, hyper-rustls)
