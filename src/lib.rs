@@ -141,6 +141,7 @@ pub use onboarding::{
 #[cfg(feature = "pkcs12")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pkcs12")))]
 pub use onboarding::{MAX_PKCS12_INPUT_LEN, Pkcs12};
+#[doc(inline)]
 pub use provider::{KeyAlgorithm, MerchantKey, SharedSecret, SigningScheme};
 pub use public_key_hash::PublicKeyHash;
 pub use time::UnixTime;

@@ -153,8 +153,7 @@ impl PrivateKey {
         match material {
             Material::P256(scalar) => {
                 let inner = provider.p256_private_key(&scalar)?;
-                let pkcs8 = crate::keys::keygen::p256_pkcs8(&scalar, inner.public_key_spki())
-                    .ok_or_else(invalid)?;
+                let pkcs8 = p256_pkcs8(&scalar, inner.public_key_spki()).ok_or_else(invalid)?;
                 Ok(Self {
                     inner,
                     algorithm: KeyAlgorithm::P256,
@@ -200,6 +199,16 @@ impl MerchantKey for PrivateKey {
 
     fn ecdh_p256(&self, ephemeral_spki: &[u8]) -> Result<SharedSecret, Error> {
         self.inner.ecdh_p256(ephemeral_spki)
+    }
+
+    fn ecdh_p256_concat_kdf_sha256(
+        &self,
+        ephemeral_spki: &[u8],
+        other_info: &[u8],
+        provider: &dyn Provider,
+    ) -> Result<Zeroizing<[u8; 32]>, Error> {
+        self.inner
+            .ecdh_p256_concat_kdf_sha256(ephemeral_spki, other_info, provider)
     }
 
     fn rsa_oaep_sha256_decrypt(&self, wrapped_key: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
@@ -383,6 +392,27 @@ fn check_public_key(scalar: &[u8; 32], encoded_point: &[u8]) -> Result<(), Error
     } else {
         Err(Error::KeyImport(KeyImportError::InvalidKey))
     }
+}
+
+/// PKCS#8 DER of a P-256 key: the SEC1 `ECPrivateKey` (with its public key, as OpenSSL
+/// writes it) inside a `PrivateKeyInfo` naming the curve.
+pub(crate) fn p256_pkcs8(scalar: &[u8; 32], spki_der: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    let spki = spki::SubjectPublicKeyInfoRef::from_der(spki_der).ok()?;
+    let ec = sec1::EcPrivateKey {
+        private_key: scalar,
+        parameters: None,
+        public_key: spki.subject_public_key.as_bytes(),
+    };
+    let ec_der = Zeroizing::new(ec.to_der().ok()?);
+    let curve = der::asn1::AnyRef::from(&SECP256R1);
+    let info = pkcs8::PrivateKeyInfoRef::new(
+        spki::AlgorithmIdentifierRef {
+            oid: ID_EC_PUBLIC_KEY,
+            parameters: Some(curve),
+        },
+        der::asn1::OctetStringRef::new(&ec_der).ok()?,
+    );
+    Some(Zeroizing::new(info.to_der().ok()?))
 }
 
 #[cfg(test)]
