@@ -343,10 +343,10 @@ fn tls_scheme(scheme: SigningScheme) -> SignatureScheme {
     }
 }
 
+// The tests mint their identities with the simulator.
+#[cfg(feature = "test-util")]
 #[cfg(test)]
 mod tests {
-    // The tests mint their identities with the simulator.
-    #![cfg(feature = "test-util")]
     use super::*;
     use crate::mint::{GatewayPki, IdentityVariant};
     use alloc::format;
