@@ -45,6 +45,8 @@ use crate::onboarding::os_rng;
 const MAX_HEAD_LEN: usize = 16 * 1024;
 /// Longest chunk-size line read in a chunked body, in bytes.
 const MAX_CHUNK_LINE_LEN: usize = 1024;
+/// Interim (1xx) responses skipped before the final one.
+const MAX_INTERIM_RESPONSES: usize = 8;
 /// Apple's gateways listen on the https port only ([`ValidationUrl`] refuses others).
 const HTTPS_PORT: u16 = 443;
 
@@ -468,7 +470,7 @@ struct ResponseHead {
 /// Reads the status line and headers (skipping interim 1xx responses), at most
 /// [`MAX_HEAD_LEN`] bytes each.
 fn read_head(reader: &mut impl BufRead) -> Result<ResponseHead, Failure> {
-    loop {
+    for _ in 0..MAX_INTERIM_RESPONSES {
         let mut head = Vec::new();
         loop {
             let room = MAX_HEAD_LEN.saturating_sub(head.len()) as u64;
@@ -538,6 +540,7 @@ fn read_head(reader: &mut impl BufRead) -> Result<ResponseHead, Failure> {
             framing,
         });
     }
+    Err(fail("http", "too many interim (1xx) responses"))
 }
 
 enum BodyError {
@@ -772,6 +775,8 @@ mod tests {
                 "{error}"
             );
         }
+        let interim = b"HTTP/1.1 103 Early Hints\r\n\r\n".repeat(MAX_INTERIM_RESPONSES);
+        assert!(head(&interim).unwrap_err().contains("too many interim"));
         let mut huge = b"HTTP/1.1 200 OK\r\n".to_vec();
         while huge.len() <= MAX_HEAD_LEN {
             huge.extend_from_slice(b"X-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n");
