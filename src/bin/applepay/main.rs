@@ -11,6 +11,7 @@
 //! when any token failed.
 
 mod decrypt;
+mod https;
 mod io;
 mod keys;
 mod onboarding;
