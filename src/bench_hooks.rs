@@ -11,8 +11,8 @@ use alloc::vec::Vec;
 use der::{Decode, Encode};
 use x509_cert::Certificate;
 
-use crate::cms::CmsSignature;
 use crate::error::{ChainError, Error};
+use crate::token::cms::CmsSignature;
 
 /// Parses a token's detached CMS `SignedData` as verification does (the certificates are
 /// left unparsed, as verification leaves them until its cache misses).

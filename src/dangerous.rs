@@ -2,9 +2,9 @@
 //! still need it.
 
 use crate::error::Error;
-use crate::keyring::Keyring;
-use crate::payment::Payment;
-use crate::token::PaymentToken;
+use crate::token::keyring::Keyring;
+use crate::token::model::PaymentToken;
+use crate::token::payment::Payment;
 
 /// Decrypts a token **without verifying its signature**.
 ///

@@ -3,7 +3,7 @@
 use alloc::string::String;
 use core::fmt;
 
-use crate::key_hash::PublicKeyHash;
+use crate::public_key_hash::PublicKeyHash;
 
 /// Everything that can go wrong in this crate.
 ///

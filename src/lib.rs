@@ -99,76 +99,53 @@
 
 extern crate alloc;
 
-#[cfg(feature = "aws-lc-rs")]
-mod aws_lc;
-#[cfg(feature = "test-util")]
-#[doc(hidden)]
-pub mod bench_hooks;
-mod chain;
-mod cms;
-mod counter_rng;
-mod csr;
+// Shared vocabulary, used by every folder below.
 pub mod dangerous;
-mod decrypt;
-#[cfg(feature = "test-util")]
-mod der_writer;
-mod encrypted_key;
 mod error;
-mod kdf;
-mod key;
-mod key_hash;
-mod keygen;
-mod keyring;
-mod merchant_cert;
-mod merchant_id;
-mod merchant_session;
+mod public_key_hash;
+mod time;
+
+// Folders by concern. Imports point one way, down this list of layers:
+// mint → token → onboarding, merchant_validation → keys → provider → shared vocabulary.
+mod keys;
+mod merchant_validation;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod mint;
-#[cfg(feature = "test-util")]
-mod mint_envelope;
-#[cfg(feature = "test-util")]
-mod mint_keys;
-mod payment;
-mod pem;
-#[cfg(feature = "pkcs12")]
-mod pkcs12;
+mod onboarding;
 pub mod provider;
-mod rsa_blinding;
-mod time;
 mod token;
-mod validation_url;
-mod verify;
 
-pub use chain::{
-    APPLE_ROOT_CA_G3_DER, MAX_ANCHOR_INPUT_LEN, OID_APPLE_PAY_INTERMEDIATE, OID_APPLE_PAY_LEAF,
-    TrustAnchors,
-};
-pub use cms::{MAX_CERTIFICATES, MAX_SIGNATURE_LEN};
-pub use csr::{Csr, CsrSubject, MAX_CSR_INPUT_LEN, MAX_NAME_ATTRIBUTE_LEN};
-pub use encrypted_key::{MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY, MAX_SCRYPT_PARALLELIZATION};
+#[cfg(feature = "test-util")]
+#[doc(hidden)]
+pub mod bench_hooks;
+
 pub use error::{ChainError, Error, KeyImportError};
-pub use key::{KeyAlgorithm, MAX_KEY_INPUT_LEN, MerchantKey, PrivateKey, SharedSecret};
-pub use key_hash::PublicKeyHash;
-pub use keygen::RSA_KEY_BITS;
-pub use keyring::Keyring;
-pub use merchant_cert::{
-    CertificateKind, CertificateStatus, MAX_CERT_INPUT_LEN, MAX_CHAIN_LEN, MerchantCertificate,
+pub use keys::{
+    MAX_KEY_INPUT_LEN, MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY, MAX_SCRYPT_PARALLELIZATION,
+    PrivateKey, RSA_KEY_BITS,
+};
+pub use merchant_validation::{
+    APPLE_PAY_GATEWAY_HOSTS, Initiative, MAX_DISPLAY_NAME_LEN, MAX_MERCHANT_SESSION_LEN,
+    MAX_VALIDATION_URL_LEN, MerchantSession, MerchantSessionRequest, ValidationUrl,
+};
+pub use onboarding::{
+    CertificateKind, CertificateStatus, Csr, CsrSubject, MAX_CERT_INPUT_LEN, MAX_CHAIN_LEN,
+    MAX_CSR_INPUT_LEN, MAX_NAME_ATTRIBUTE_LEN, MerchantCertificate, MerchantIdHash,
     OID_MERCHANT_ID_HASH, OID_MERCHANT_IDENTITY_MARKER, OID_USER_ID,
 };
-pub use merchant_id::MerchantIdHash;
-pub use merchant_session::{
-    Initiative, MAX_DISPLAY_NAME_LEN, MAX_MERCHANT_SESSION_LEN, MerchantSession,
-    MerchantSessionRequest,
-};
-pub use payment::{AuthenticationResponse, CurrencyCode, ExpirationDate, Payment, PaymentDataType};
 #[cfg(feature = "pkcs12")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pkcs12")))]
-pub use pkcs12::{MAX_PKCS12_INPUT_LEN, Pkcs12};
+pub use onboarding::{MAX_PKCS12_INPUT_LEN, Pkcs12};
+pub use provider::{KeyAlgorithm, MerchantKey, SharedSecret};
+pub use public_key_hash::PublicKeyHash;
 pub use time::UnixTime;
-pub use token::{MAX_TOKEN_LEN, PaymentToken, Version};
-pub use validation_url::{APPLE_PAY_GATEWAY_HOSTS, MAX_VALIDATION_URL_LEN, ValidationUrl};
-pub use verify::{DEFAULT_MAX_AGE, MAX_CLOCK_SKEW, VerifiedToken, Verifier};
+pub use token::{
+    APPLE_ROOT_CA_G3_DER, AuthenticationResponse, CurrencyCode, DEFAULT_MAX_AGE, ExpirationDate,
+    Keyring, MAX_ANCHOR_INPUT_LEN, MAX_CERTIFICATES, MAX_CLOCK_SKEW, MAX_SIGNATURE_LEN,
+    MAX_TOKEN_LEN, OID_APPLE_PAY_INTERMEDIATE, OID_APPLE_PAY_LEAF, Payment, PaymentDataType,
+    PaymentToken, TrustAnchors, VerifiedToken, Verifier, Version,
+};
 
 /// The README's code samples, run as doctests.
 #[cfg(doctest)]

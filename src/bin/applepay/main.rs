@@ -1,0 +1,108 @@
+//! `applepay`: the command-line face of `applepay-crypto`.
+//!
+//! A thin shell: argument parsing, file reading, and mapping errors to the stable kinds
+//! scripts rely on. Exit codes: 0 success, 1 a token/key error (`error: <kind>: <message>`
+//! as the first line of stderr), 2 a usage or file error.
+//!
+//! `decrypt --batch FILE` reads one token per line and writes one line per token, in input
+//! order: the plaintext JSON, or `{"error":"<kind>","message":"…"}`. Lines are read in
+//! blocks; `--jobs` scoped threads take a block's lines one at a time and share one
+//! keyring and one verifier (whose certificate caches every thread then uses); exit 1
+//! when any token failed.
+
+mod decrypt;
+mod io;
+mod keys;
+mod onboarding;
+mod validation;
+mod verify;
+
+use std::process::ExitCode;
+
+use applepay_crypto::Error;
+use clap::{Parser, Subcommand};
+
+use crate::decrypt::{DecryptArgs, decrypt};
+use crate::onboarding::{CertArgs, CsrArgs, HashArgs, KeygenArgs, cert, csr, hash, keygen};
+use crate::validation::{ValidationUrlArgs, validation_url};
+use crate::verify::{VerifyArgs, verify_command};
+
+#[derive(Parser)]
+#[command(
+    name = "applepay",
+    version,
+    about = "Apple Pay merchant-side cryptography"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Verify a payment token, decrypt it and print its plaintext JSON.
+    Decrypt(DecryptArgs),
+    /// Verify a payment token's signature, certificate chain and signing time, and print
+    /// what was verified as JSON.
+    Verify(VerifyArgs),
+    /// Generate a merchant private key (P-256, or RSA-2048 with --rsa) as PKCS#8 PEM.
+    Keygen(KeygenArgs),
+    /// Make a certificate signing request (PEM) for a key, to upload to Apple.
+    Csr(CsrArgs),
+    /// Print the public key hash (base64) of a key, public key, CSR or certificate.
+    Hash(HashArgs),
+    /// Describe a merchant certificate as one JSON object.
+    Cert(CertArgs),
+    /// Check a merchant validation URL against Apple's gateway hosts.
+    ValidationUrl(ValidationUrlArgs),
+}
+
+/// What went wrong, and how the process should exit.
+enum Failure {
+    /// A token, key or certificate error: exit 1 with its kind.
+    Crypto(Error),
+    /// A usage or file error: exit 2.
+    Usage(String),
+    /// A batch in which some token failed (each failure is on stdout): exit 1.
+    BatchFailed,
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Self::Crypto(e)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut warnings = Vec::new();
+    let result = match cli.command {
+        Command::Decrypt(args) => decrypt(&args, &mut warnings),
+        Command::Verify(args) => verify_command(&args, &mut warnings),
+        Command::Keygen(args) => keygen(&args),
+        Command::Csr(args) => csr(&args),
+        Command::Hash(args) => hash(&args),
+        Command::Cert(args) => cert(&args),
+        Command::ValidationUrl(args) => validation_url(&args),
+    };
+    let code = match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Crypto(Error::UntrustedValidationUrl(why))) => {
+            eprintln!("error: untrusted_validation_url: {why}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Crypto(e)) => {
+            eprintln!("error: {}: {e}", e.kind());
+            ExitCode::from(1)
+        }
+        Err(Failure::Usage(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::BatchFailed) => ExitCode::from(1),
+    };
+    for warning in warnings {
+        eprintln!("warning: {warning}");
+    }
+    code
+}

@@ -1,0 +1,145 @@
+//! Onboarding commands: `keygen`, `csr`, `hash` and `cert`.
+
+use std::path::PathBuf;
+
+use applepay_crypto::{
+    Csr, CsrSubject, KeyAlgorithm, MerchantCertificate, PrivateKey, PublicKeyHash, UnixTime,
+};
+use clap::Args;
+
+use crate::Failure;
+use crate::io::{read_file, write_secret_file, write_stdout};
+use crate::verify::parse_time;
+
+#[derive(Args)]
+pub(crate) struct KeygenArgs {
+    /// Generate an RSA-2048 key (Merchant Identity) instead of P-256 (Payment Processing).
+    #[arg(long)]
+    pub(crate) rsa: bool,
+    /// Write the key to this new file (mode 0600; an existing file is never overwritten)
+    /// instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub(crate) struct CsrArgs {
+    /// The private key (PEM or DER, any supported format).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key: PathBuf,
+    /// Subject common name (default: names the certificate the key is for).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) cn: Option<String>,
+    /// Subject organization.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) org: Option<String>,
+    /// Subject country, two letters.
+    #[arg(long, value_name = "CC")]
+    pub(crate) country: Option<String>,
+    /// Subject e-mail address.
+    #[arg(long, value_name = "ADDRESS")]
+    pub(crate) email: Option<String>,
+}
+
+#[derive(Args)]
+pub(crate) struct HashArgs {
+    /// Private key, public key, CSR or certificate, PEM or DER.
+    pub(crate) file: PathBuf,
+}
+
+#[derive(Args)]
+pub(crate) struct CertArgs {
+    /// The certificate (PEM, possibly a chain whose first block is described, or DER).
+    pub(crate) file: PathBuf,
+    /// Report the status at this time (RFC 3339) instead of now.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
+    pub(crate) at: Option<UnixTime>,
+    /// A key (or public key or CSR) to match against the certificate; repeatable.
+    #[arg(long = "key", value_name = "FILE")]
+    pub(crate) keys: Vec<PathBuf>,
+}
+
+/// The `cert` command's output, fields in the documented order.
+#[derive(serde::Serialize)]
+pub(crate) struct CertReport {
+    pub(crate) kind: &'static str,
+    pub(crate) merchant_id: Option<String>,
+    pub(crate) merchant_id_hash: Option<String>,
+    pub(crate) subject: String,
+    pub(crate) not_before: String,
+    pub(crate) not_after: String,
+    pub(crate) status: &'static str,
+    pub(crate) public_key_hash: String,
+    pub(crate) matching_key: Option<String>,
+}
+
+/// The operating system's RNG, as the library's key generation and CSR signing take it.
+pub(crate) fn os_rng() -> rand_core::UnwrapErr<getrandom::SysRng> {
+    rand_core::UnwrapErr(getrandom::SysRng)
+}
+
+pub(crate) fn keygen(args: &KeygenArgs) -> Result<(), Failure> {
+    let mut rng = os_rng();
+    let key = if args.rsa {
+        PrivateKey::generate_rsa2048(&mut rng)?
+    } else {
+        PrivateKey::generate_p256(&mut rng)?
+    };
+    let pem = key.to_pkcs8_pem()?;
+    match &args.out {
+        None => write_stdout(pem.as_bytes()),
+        Some(path) => write_secret_file(path, pem.as_bytes()),
+    }
+}
+
+pub(crate) fn csr(args: &CsrArgs) -> Result<(), Failure> {
+    let key = PrivateKey::from_pem_or_der(&read_file(&args.key)?)?;
+    let mut subject = CsrSubject::new();
+    let default_cn = match key.algorithm() {
+        KeyAlgorithm::P256 => "Apple Pay Payment Processing",
+        _ => "Apple Pay Merchant Identity",
+    };
+    subject = subject.common_name(args.cn.as_deref().unwrap_or(default_cn));
+    if let Some(org) = &args.org {
+        subject = subject.organization(org);
+    }
+    if let Some(country) = &args.country {
+        subject = subject.country(country);
+    }
+    if let Some(email) = &args.email {
+        subject = subject.email(email);
+    }
+    let csr = Csr::create(&key, &subject, &mut os_rng())?;
+    write_stdout(csr.to_pem()?.as_bytes())
+}
+
+pub(crate) fn hash(args: &HashArgs) -> Result<(), Failure> {
+    let hash = PublicKeyHash::from_pem_or_der(&read_file(&args.file)?)?;
+    write_stdout(format!("{hash}\n").as_bytes())
+}
+
+pub(crate) fn cert(args: &CertArgs) -> Result<(), Failure> {
+    let at = args.at.unwrap_or_else(UnixTime::now);
+    let cert = MerchantCertificate::from_pem_or_der(&read_file(&args.file)?)?;
+    let mut matching_key = None;
+    for path in &args.keys {
+        let hash = PublicKeyHash::from_pem_or_der(&read_file(path)?)?;
+        if matching_key.is_none() && hash == cert.public_key_hash() {
+            matching_key = Some(path.display().to_string());
+        }
+    }
+    let report = CertReport {
+        kind: cert.kind().as_str(),
+        merchant_id: cert.merchant_id().map(str::to_owned),
+        merchant_id_hash: cert.merchant_id_hash().map(|h| h.to_string()),
+        subject: cert.subject(),
+        not_before: cert.not_before().to_string(),
+        not_after: cert.not_after().to_string(),
+        status: cert.status(at).as_str(),
+        public_key_hash: cert.public_key_hash().to_string(),
+        matching_key,
+    };
+    let json = serde_json::to_string(&report)
+        .map_err(|e| Failure::Usage(format!("cannot encode JSON: {e}")))?;
+    write_stdout(format!("{json}\n").as_bytes())
+}

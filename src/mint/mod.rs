@@ -1,0 +1,45 @@
+//! The Apple side, simulated: a throwaway test PKI and `EC_v1` / `RSA_v1` tokens signed the
+//! way Apple signs them, for tests, vectors, benches and fuzz corpora (feature `test-util`).
+//!
+//! **Never use this in production.** Everything is derived from a seed, so the output is
+//! reproducible (ECDSA signatures are deterministic, RFC 6979) and worthless as a secret.
+//!
+//! The PKI mirrors Apple's: a P-384 root (self-signed, ecdsa-with-SHA384), a P-256
+//! intermediate signed by the root with ecdsa-with-SHA256 — Apple's quirk — carrying marker
+//! `1.2.840.113635.100.6.2.14`, and a P-256 leaf carrying `1.2.840.113635.100.6.29`. A
+//! merchant P-256 key and its Payment Processing certificate (extension
+//! `1.2.840.113635.100.6.32`) complete it. [`TestPki::with_rsa`] adds an RSA-2048 merchant
+//! key with its certificate, for `RSA_v1` tokens, and an RSA-2048 leaf ([`Signer::Rsa`]),
+//! both generated from the seed (RSA key generation takes a moment, so only on request).
+//!
+//! Certificates and CMS are written as raw DER by a small private writer (`der_writer`;
+//! it says why not `x509-cert`'s builder).
+//!
+//! ```
+//! use applepay_crypto::mint::{SAMPLE_PLAINTEXT, TestPki, TokenSpec};
+//! use applepay_crypto::{Keyring, PaymentToken, UnixTime, DEFAULT_MAX_AGE};
+//!
+//! # fn main() -> Result<(), applepay_crypto::Error> {
+//! let pki = TestPki::new(b"doc example")?;
+//! let signed = UnixTime::parse_rfc3339("2026-01-02T03:04:05Z")?;
+//! let json = pki.mint(&TokenSpec::new(SAMPLE_PLAINTEXT.as_bytes().to_vec(), signed))?;
+//!
+//! let token = PaymentToken::from_json(json.as_bytes())?;
+//! let verified = token.verify(&pki.verifier(), signed.saturating_add_secs(10), DEFAULT_MAX_AGE)?;
+//! let mut keyring = Keyring::new();
+//! keyring.add_with_merchant_id(pki.merchant_key()?, pki.merchant_id());
+//! let payment = keyring.decrypt(&verified)?;
+//! assert_eq!(payment.transaction_amount(), 1000);
+//! # Ok(())
+//! # }
+//! ```
+
+mod der_writer;
+mod envelope;
+mod keys;
+mod pki;
+mod signed_data;
+mod spec;
+
+pub use pki::TestPki;
+pub use spec::{Encoding, Fault, SAMPLE_PLAINTEXT, Signer, TokenSpec};

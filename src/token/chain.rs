@@ -1,0 +1,586 @@
+//! The token's certificate path: anchor → intermediate → leaf, and the cache of work done on it.
+//!
+//! Apple signs payment tokens with a leaf certificate (marker extension
+//! `1.2.840.113635.100.6.29`) issued by the *Apple Application Integration CA - G3*
+//! intermediate (marker `1.2.840.113635.100.6.2.14`), itself issued by *Apple Root CA -
+//! G3*. Both certificates travel in the token's CMS signature; the root is the trust
+//! anchor, embedded in this crate and replaceable by the caller.
+//!
+//! The path is fixed at length two, so there is no path building: the leaf is the
+//! certificate the `SignerInfo` names, the intermediate is the other certificate that
+//! names the leaf's issuer as its subject, and the anchor is the one whose subject is the
+//! intermediate's issuer and whose key verifies it.
+
+use alloc::string::{String, ToString};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use der::asn1::{Any, ObjectIdentifier};
+use der::{Decode, Encode};
+use x509_cert::Certificate;
+use x509_cert::ext::pkix::{BasicConstraints, KeyUsage};
+
+use super::anchors::{OID_APPLE_PAY_INTERMEDIATE, OID_APPLE_PAY_LEAF, TrustAnchors};
+use super::cms::{OID_ECDSA_SHA256, OID_ECDSA_SHA384, SignerId};
+use crate::error::{ChainError, Error};
+use crate::onboarding::merchant_cert::find_extension;
+use crate::provider::{Provider, SignatureAlgorithm};
+use crate::time::UnixTime;
+
+const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+const OID_P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
+const OID_RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+/// Smallest RSA leaf key accepted, in bits.
+const MIN_RSA_LEAF_BITS: usize = 2048;
+/// Largest RSA leaf key accepted, in bits.
+const MAX_RSA_LEAF_BITS: usize = 8192;
+const OID_BASIC_CONSTRAINTS: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.19");
+const OID_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
+const OID_SUBJECT_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
+
+/// How many intermediates a [`ChainCache`] remembers as issued by an anchor. Apple has
+/// one at a time (two around a rotation).
+#[cfg(feature = "std")]
+const INTERMEDIATE_CAPACITY: usize = 8;
+
+/// How many checked paths (intermediate + leaf) a [`ChainCache`] remembers. Apple signs
+/// with a few leaves at a time (production, sandbox, around rotations); only paths that
+/// passed every check are remembered, so a sender cannot fill the cache with junk.
+#[cfg(feature = "std")]
+const PATH_CAPACITY: usize = 32;
+
+/// Work already done on certificates, keyed by their bytes, so what is the same for every
+/// token is done once per verifier:
+///
+/// - intermediates whose signature by an anchor verified, by SHA-256 of the
+///   intermediate's whole DER (signature included);
+/// - whole paths (intermediate → leaf) that passed every check — signatures, markers,
+///   constraints, key usage, curve — by both certificates' bytes (compared as they are:
+///   cheaper than hashing them for every token), with both certificates parsed and what
+///   verification reports about the leaf. A token carrying exactly these
+///   two certificates is then neither parsed nor re-verified: only which certificate the
+///   signer names and both validity periods (at this token's verification time) are
+///   checked again.
+///
+/// Bounded (oldest entry out first) and shared between threads behind a lock. Without
+/// `std` there is no lock, and nothing is cached.
+#[derive(Debug, Default)]
+pub(crate) struct ChainCache {
+    intermediates: Bounded<[u8; 32], ()>,
+    paths: Bounded<(Any, Any), Arc<CheckedPath>>,
+}
+
+/// A path that passed every check except validity at a given time.
+#[derive(Debug)]
+pub(crate) struct CheckedPath {
+    leaf: Certificate,
+    intermediate: Certificate,
+    leaf_info: Leaf,
+}
+
+impl ChainCache {
+    fn intermediate_known(&self, fingerprint: &[u8; 32]) -> bool {
+        self.intermediates.get(fingerprint).is_some()
+    }
+
+    fn remember_intermediate(&self, fingerprint: [u8; 32]) {
+        #[cfg(feature = "std")]
+        self.intermediates
+            .insert(fingerprint, (), INTERMEDIATE_CAPACITY);
+        #[cfg(not(feature = "std"))]
+        let _ = fingerprint;
+    }
+
+    fn path(&self, intermediate: &Any, leaf: &Any) -> Option<Arc<CheckedPath>> {
+        self.paths.find(|(i, l)| i == intermediate && l == leaf)
+    }
+
+    fn remember_path(&self, intermediate: Any, leaf: Any, path: CheckedPath) {
+        #[cfg(feature = "std")]
+        self.paths
+            .insert((intermediate, leaf), Arc::new(path), PATH_CAPACITY);
+        #[cfg(not(feature = "std"))]
+        let _ = (intermediate, leaf, path);
+    }
+}
+
+/// A bounded map, first in first out, for a handful of entries (a linear scan).
+#[derive(Debug)]
+struct Bounded<K, V> {
+    #[cfg(feature = "std")]
+    entries: std::sync::RwLock<Vec<(K, V)>>,
+    #[cfg(not(feature = "std"))]
+    entries: core::marker::PhantomData<(K, V)>,
+}
+
+impl<K, V> Default for Bounded<K, V> {
+    fn default() -> Self {
+        Self {
+            entries: Default::default(),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl<K: PartialEq, V: Clone> Bounded<K, V> {
+    fn get(&self, key: &K) -> Option<V> {
+        self.find(|k| k == key)
+    }
+
+    fn find(&self, mut matches: impl FnMut(&K) -> bool) -> Option<V> {
+        // A poisoned lock is a cache miss, never a panic.
+        let entries = self.entries.read().ok()?;
+        entries
+            .iter()
+            .find(|(k, _)| matches(k))
+            .map(|(_, v)| v.clone())
+    }
+
+    fn insert(&self, key: K, value: V, capacity: usize) {
+        if let Ok(mut entries) = self.entries.write() {
+            if entries.iter().any(|(k, _)| *k == key) {
+                return;
+            }
+            if entries.len() >= capacity {
+                entries.remove(0);
+            }
+            entries.push((key, value));
+        }
+    }
+}
+
+#[cfg(not(feature = "std"))]
+impl<K, V> Bounded<K, V> {
+    fn get(&self, _key: &K) -> Option<V> {
+        None
+    }
+
+    fn find(&self, _matches: impl FnMut(&K) -> bool) -> Option<V> {
+        None
+    }
+}
+
+/// What the chain check learned about the leaf.
+#[derive(Clone, Debug)]
+pub(crate) struct Leaf {
+    pub(crate) spki_der: Vec<u8>,
+    /// How the leaf's key signs: ECDSA P-256/SHA-256 or RSA PKCS#1 v1.5/SHA-256.
+    pub(crate) signature_algorithm: SignatureAlgorithm,
+    pub(crate) subject: String,
+    pub(crate) not_after: UnixTime,
+}
+
+/// Checks the path anchor → intermediate → leaf at `time`, the leaf being the certificate
+/// `signer` names. `certificates` are the signature's certificates, unparsed.
+pub(crate) fn verify_chain(
+    provider: &dyn Provider,
+    anchors: &TrustAnchors,
+    cache: &ChainCache,
+    certificates: &[Any],
+    signer: &SignerId,
+    time: UnixTime,
+) -> Result<Leaf, Error> {
+    // Apple's case: two certificates this verifier has checked before.
+    if let [first, second] = certificates {
+        for (intermediate, leaf) in [(second, first), (first, second)] {
+            let Some(path) = cache.path(intermediate, leaf) else {
+                continue;
+            };
+            // The full check takes as leaf the first certificate the signer names; with
+            // two certificates that is this path's leaf only if the intermediate is not
+            // named. Otherwise, fall through to the full check and its error.
+            if names_signer(&path.leaf, signer) && !names_signer(&path.intermediate, signer) {
+                for cert in [&path.intermediate, &path.leaf] {
+                    check_validity(cert, time)?;
+                }
+                return Ok(path.leaf_info.clone());
+            }
+        }
+    }
+
+    let parsed = certificates
+        .iter()
+        .map(parse_certificate)
+        .collect::<Result<Vec<_>, _>>()?;
+    let (leaf, intermediate, leaf_info) =
+        verify_parsed(provider, anchors, cache, &parsed, signer, time)?;
+    let raw = |cert: &Certificate| {
+        parsed
+            .iter()
+            .position(|c| core::ptr::eq(c, cert))
+            .and_then(|i| certificates.get(i))
+            .cloned()
+            .ok_or(Error::CertificateChain(ChainError::BadCertificates))
+    };
+    cache.remember_path(
+        raw(intermediate)?,
+        raw(leaf)?,
+        CheckedPath {
+            leaf: leaf.clone(),
+            intermediate: intermediate.clone(),
+            leaf_info: leaf_info.clone(),
+        },
+    );
+    Ok(leaf_info)
+}
+
+/// A certificate of the signature. One that does not parse makes the signature
+/// unreadable, as it would if the whole `SignedData` had been parsed at once.
+fn parse_certificate(raw: &Any) -> Result<Certificate, Error> {
+    let der = raw.to_der().map_err(|_| Error::Malformed("signature"))?;
+    Certificate::from_der(&der).map_err(|_| Error::Malformed("signature"))
+}
+
+/// The full check of [`verify_chain`] on parsed certificates; returns the leaf, the
+/// intermediate and what verification reports about the leaf.
+fn verify_parsed<'c>(
+    provider: &dyn Provider,
+    anchors: &TrustAnchors,
+    cache: &ChainCache,
+    certificates: &'c [Certificate],
+    signer: &SignerId,
+    time: UnixTime,
+) -> Result<(&'c Certificate, &'c Certificate, Leaf), Error> {
+    let chain_err = Error::CertificateChain;
+    let leaf = certificates
+        .iter()
+        .find(|cert| names_signer(cert, signer))
+        .ok_or(chain_err(ChainError::SignerNotFound))?;
+    if find_extension(leaf, OID_APPLE_PAY_LEAF).is_none() {
+        return Err(chain_err(ChainError::MissingLeafMarker));
+    }
+    let leaf_tbs = leaf.tbs_certificate();
+    let intermediate = certificates
+        .iter()
+        .find(|cert| {
+            !core::ptr::eq(*cert, leaf) && cert.tbs_certificate().subject() == leaf_tbs.issuer()
+        })
+        .ok_or(chain_err(ChainError::MissingIntermediate))?;
+    if find_extension(intermediate, OID_APPLE_PAY_INTERMEDIATE).is_none() {
+        return Err(chain_err(ChainError::MissingIntermediateMarker));
+    }
+
+    // Signatures first, top down: the fields checked afterwards (validity, constraints)
+    // mean something only once their certificate is authenticated.
+    let intermediate_fp = fingerprint(intermediate)?;
+    if !cache.intermediate_known(&intermediate_fp) {
+        let issuer = intermediate.tbs_certificate().issuer();
+        let trusted = anchors
+            .anchors
+            .iter()
+            .filter(|anchor| anchor.subject == *issuer)
+            .any(|anchor| check_signed_by(provider, intermediate, &anchor.spki_der).is_ok());
+        if !trusted {
+            return Err(chain_err(ChainError::UntrustedRoot));
+        }
+        cache.remember_intermediate(intermediate_fp);
+    }
+    check_signed_by(provider, leaf, &spki_der(intermediate)?)
+        .map_err(|_| chain_err(ChainError::BadLeafSignature))?;
+
+    for cert in [intermediate, leaf] {
+        check_validity(cert, time)?;
+    }
+    check_usage(intermediate, true)?;
+    check_usage(leaf, false)?;
+
+    let leaf_spki = spki_der(leaf)?;
+    let signature_algorithm = leaf_signature_algorithm(&leaf_spki)?;
+    let info = Leaf {
+        spki_der: leaf_spki,
+        signature_algorithm,
+        subject: leaf_tbs.subject().to_string(),
+        not_after: validity(leaf).1,
+    };
+    Ok((leaf, intermediate, info))
+}
+
+/// [`ChainError::Expired`] unless `time` lies in the certificate's validity period.
+fn check_validity(cert: &Certificate, time: UnixTime) -> Result<(), Error> {
+    let (not_before, not_after) = validity(cert);
+    if time < not_before || time > not_after {
+        return Err(Error::CertificateChain(ChainError::Expired));
+    }
+    Ok(())
+}
+
+/// Whether `cert` is the certificate the `SignerInfo` identifies.
+fn names_signer(cert: &Certificate, signer: &SignerId) -> bool {
+    let tbs = cert.tbs_certificate();
+    match signer {
+        SignerId::IssuerAndSerial(ias) => {
+            ias.issuer == *tbs.issuer() && ias.serial_number == *tbs.serial_number()
+        }
+        SignerId::SubjectKeyId(id) => {
+            // extnValue of subjectKeyIdentifier is a DER OCTET STRING.
+            find_extension(cert, OID_SUBJECT_KEY_ID)
+                .and_then(|value| der::asn1::OctetString::from_der(value).ok())
+                .is_some_and(|ski| ski.as_bytes() == id.as_slice())
+        }
+    }
+}
+
+/// SHA-256 of a certificate's DER, as the cache key. The DER is streamed into the hash
+/// rather than written to a buffer. It uses `sha2` whatever the back-end: the key only
+/// names the bytes within this process, nothing is verified with it.
+fn fingerprint(cert: &impl Encode) -> Result<[u8; 32], Error> {
+    use sha2::Digest;
+    struct HashWriter(sha2::Sha256);
+    impl der::Writer for HashWriter {
+        fn write(&mut self, slice: &[u8]) -> der::Result<()> {
+            self.0.update(slice);
+            Ok(())
+        }
+    }
+    let mut writer = HashWriter(sha2::Sha256::new());
+    cert.encode(&mut writer)
+        .map_err(|_| Error::CertificateChain(ChainError::BadCertificates))?;
+    Ok(writer.0.finalize().into())
+}
+
+fn spki_der(cert: &Certificate) -> Result<Vec<u8>, Error> {
+    cert.tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .map_err(|_| Error::CertificateChain(ChainError::BadCertificates))
+}
+
+fn validity(cert: &Certificate) -> (UnixTime, UnixTime) {
+    let v = cert.tbs_certificate().validity();
+    (
+        UnixTime::since_unix_epoch(v.not_before.to_unix_duration().as_secs()),
+        UnixTime::since_unix_epoch(v.not_after.to_unix_duration().as_secs()),
+    )
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Curve {
+    P256,
+    P384,
+}
+
+/// The named curve of an EC `SubjectPublicKeyInfo`.
+fn curve(spki_der: &[u8]) -> Result<Curve, Error> {
+    let unsupported = Error::CertificateChain(ChainError::UnsupportedAlgorithm);
+    let spki =
+        spki::SubjectPublicKeyInfoRef::from_der(spki_der).map_err(|_| unsupported.clone())?;
+    if spki.algorithm.oid != OID_EC_PUBLIC_KEY {
+        return Err(unsupported);
+    }
+    match spki.algorithm.parameters_oid() {
+        Ok(OID_P256) => Ok(Curve::P256),
+        Ok(OID_P384) => Ok(Curve::P384),
+        _ => Err(unsupported),
+    }
+}
+
+/// The CMS signature algorithm a leaf key makes: ECDSA with SHA-256 for a P-256 key
+/// (`EC_v1` tokens, and Apple's usual signer), RSA PKCS#1 v1.5 with SHA-256 for an RSA key
+/// of 2048 to 8192 bits (the range aws-lc-rs verifies). Anything else is
+/// [`ChainError::UnsupportedAlgorithm`].
+fn leaf_signature_algorithm(spki_der: &[u8]) -> Result<SignatureAlgorithm, Error> {
+    let unsupported = Error::CertificateChain(ChainError::UnsupportedAlgorithm);
+    let spki =
+        spki::SubjectPublicKeyInfoRef::from_der(spki_der).map_err(|_| unsupported.clone())?;
+    if spki.algorithm.oid == OID_RSA_ENCRYPTION {
+        // RFC 3279 §2.3.1: the parameters are NULL.
+        if !spki.algorithm.parameters.is_some_and(|p| p.is_null()) {
+            return Err(unsupported);
+        }
+        let key = spki
+            .subject_public_key
+            .as_bytes()
+            .and_then(|bits| rsa::pkcs1::RsaPublicKeyRef::from_der(bits).ok())
+            .ok_or(unsupported.clone())?;
+        let modulus = key.modulus.as_bytes();
+        let leading_zeros = modulus.first().map_or(8, |b| b.leading_zeros() as usize);
+        let bits = modulus
+            .len()
+            .saturating_mul(8)
+            .saturating_sub(leading_zeros);
+        return if (MIN_RSA_LEAF_BITS..=MAX_RSA_LEAF_BITS).contains(&bits) {
+            Ok(SignatureAlgorithm::RsaPkcs1Sha256)
+        } else {
+            Err(unsupported)
+        };
+    }
+    match curve(spki_der)? {
+        Curve::P256 => Ok(SignatureAlgorithm::EcdsaP256Sha256),
+        Curve::P384 => Err(unsupported),
+    }
+}
+
+/// Verifies `cert`'s signature with the issuer key `issuer_spki`, dispatching on the
+/// certificate's `signatureAlgorithm` and the issuer's curve (Apple's root signs its
+/// intermediate with ecdsa-with-SHA256 under a P-384 key).
+fn check_signed_by(
+    provider: &dyn Provider,
+    cert: &Certificate,
+    issuer_spki: &[u8],
+) -> Result<(), Error> {
+    let unsupported = Error::CertificateChain(ChainError::UnsupportedAlgorithm);
+    let alg = cert.signature_algorithm();
+    // RFC 5280 §4.1.1.2: the outer and signed algorithm identifiers must be equal;
+    // RFC 5758 §3.2: ECDSA identifiers have absent parameters.
+    if alg != cert.tbs_certificate().signature() || alg.parameters.is_some() {
+        return Err(unsupported);
+    }
+    let algorithm = match (alg.oid, curve(issuer_spki)?) {
+        (OID_ECDSA_SHA256, Curve::P256) => SignatureAlgorithm::EcdsaP256Sha256,
+        (OID_ECDSA_SHA256, Curve::P384) => SignatureAlgorithm::EcdsaP384Sha256,
+        (OID_ECDSA_SHA384, Curve::P384) => SignatureAlgorithm::EcdsaP384Sha384,
+        _ => return Err(unsupported),
+    };
+    let signature = cert.signature().as_bytes().ok_or(Error::SignatureInvalid)?;
+    let tbs = cert
+        .tbs_certificate()
+        .to_der()
+        .map_err(|_| Error::CertificateChain(ChainError::BadCertificates))?;
+    provider.verify_signature(algorithm, issuer_spki, &tbs, signature)
+}
+
+/// Basic constraints, key usage, and no critical extension this verifier does not know.
+fn check_usage(cert: &Certificate, is_ca: bool) -> Result<(), Error> {
+    let usage = Error::CertificateChain(ChainError::Usage);
+    let tbs = cert.tbs_certificate();
+    let constraints = tbs
+        .get_extension::<BasicConstraints>()
+        .map_err(|_| usage.clone())?;
+    match constraints {
+        // A CA certificate must say so (RFC 5280 §4.2.1.9); its path length constraint,
+        // if any, allows the one leaf below it whatever its value.
+        Some((_, bc)) if bc.ca == is_ca => {}
+        None if !is_ca => {}
+        _ => return Err(usage),
+    }
+    if let Some((_, key_usage)) = tbs.get_extension::<KeyUsage>().map_err(|_| usage.clone())? {
+        let allowed = if is_ca {
+            key_usage.key_cert_sign()
+        } else {
+            key_usage.digital_signature()
+        };
+        if !allowed {
+            return Err(usage);
+        }
+    }
+    let understood = [
+        OID_BASIC_CONSTRAINTS,
+        OID_KEY_USAGE,
+        OID_APPLE_PAY_LEAF,
+        OID_APPLE_PAY_INTERMEDIATE,
+    ];
+    let unknown_critical = tbs
+        .extensions()
+        .into_iter()
+        .flatten()
+        .any(|ext| ext.critical && !understood.contains(&ext.extn_id));
+    if unknown_critical {
+        return Err(usage);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::default_provider;
+    use crate::token::anchors::APPLE_ROOT_CA_G3_DER;
+
+    #[test]
+    fn embedded_root_is_apple_root_ca_g3() {
+        let fingerprint = default_provider().sha256(&[APPLE_ROOT_CA_G3_DER]);
+        let hex: String = fingerprint
+            .iter()
+            .map(|b| alloc::format!("{b:02x}"))
+            .collect();
+        assert_eq!(
+            hex,
+            "63343abfb89a6a03ebb57e9b3f5fa7be7c4f5c756f3017b3a8c488c3653e9179"
+        );
+        let anchors = TrustAnchors::apple();
+        assert_eq!(anchors.len(), 1);
+        assert_eq!(
+            anchors.anchors[0].subject.to_string(),
+            "C=US,O=Apple Inc.,OU=Apple Certification Authority,CN=Apple Root CA - G3"
+        );
+        // The root is self-signed with ecdsa-with-SHA384 under its P-384 key.
+        let root = Certificate::from_der(APPLE_ROOT_CA_G3_DER).unwrap();
+        check_signed_by(default_provider(), &root, &anchors.anchors[0].spki_der).unwrap();
+        assert_eq!(curve(&anchors.anchors[0].spki_der).unwrap(), Curve::P384);
+    }
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn cache_is_bounded_and_exact() {
+        let cache = ChainCache::default();
+        for i in 0..=INTERMEDIATE_CAPACITY {
+            cache.remember_intermediate([u8::try_from(i).unwrap(); 32]);
+        }
+        // A repeated insert does not push anything out.
+        cache.remember_intermediate([2; 32]);
+        assert!(!cache.intermediate_known(&[0; 32]));
+        assert!(cache.intermediate_known(&[1; 32]));
+        assert!(cache.intermediate_known(&[u8::try_from(INTERMEDIATE_CAPACITY).unwrap(); 32]));
+        assert!(!cache.intermediate_known(&[0xFF; 32]));
+    }
+
+    #[test]
+    fn leaf_keys_are_p256_or_rsa_of_2048_bits_and_more() {
+        use rand::SeedableRng;
+        use spki::EncodePublicKey;
+        let rsa_2048 = crate::PrivateKey::from_pem_or_der(include_bytes!(
+            "../../test-vectors/onboarding/rsa.pkcs1.pem"
+        ))
+        .unwrap();
+        assert_eq!(
+            leaf_signature_algorithm(crate::MerchantKey::public_key_spki(&rsa_2048)),
+            Ok(SignatureAlgorithm::RsaPkcs1Sha256)
+        );
+        let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+        let p256 = crate::PrivateKey::generate_p256(&mut rng).unwrap();
+        assert_eq!(
+            leaf_signature_algorithm(crate::MerchantKey::public_key_spki(&p256)),
+            Ok(SignatureAlgorithm::EcdsaP256Sha256)
+        );
+        let rsa_1024 = rsa::PrivateKey::new(&mut rng, 1024)
+            .unwrap()
+            .to_public_key()
+            .to_public_key_der()
+            .unwrap();
+        let anchors = TrustAnchors::apple();
+        for refused in [
+            rsa_1024.as_bytes(),
+            &anchors.anchors[0].spki_der,
+            b"\x30\x00",
+        ] {
+            assert_eq!(
+                leaf_signature_algorithm(refused),
+                Err(Error::CertificateChain(ChainError::UnsupportedAlgorithm))
+            );
+        }
+    }
+
+    #[test]
+    fn anchors_from_pem_and_der() {
+        let pem = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/test-vectors/synthetic-appdata/test_root.pem"
+        ))
+        .unwrap();
+        assert_eq!(TrustAnchors::from_pem_or_der(&pem).unwrap().len(), 1);
+        assert_eq!(
+            TrustAnchors::from_pem_or_der(APPLE_ROOT_CA_G3_DER)
+                .unwrap()
+                .len(),
+            1
+        );
+        for bad in [
+            &b""[..],
+            b"-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
+            b"\x30\x00",
+        ] {
+            assert!(TrustAnchors::from_pem_or_der(bad).is_err());
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! Token decryption, once a key has been chosen: `EC_v1` (ECDH, Apple's KDF, AES-256-GCM)
+//! and `RSA_v1` (RSA-OAEP key unwrap, AES-128-GCM).
+
+use super::kdf;
+use crate::error::Error;
+use crate::onboarding::merchant_id::MerchantIdHash;
+use crate::provider::MerchantKey;
+use crate::provider::{GCM_TAG_LEN, Provider};
+use crate::token::model::{PaymentToken, Version};
+use crate::token::payment::Payment;
+
+/// Length of the AES-128-GCM key an `RSA_v1` token's `wrappedKey` holds.
+const RSA_V1_KEY_LEN: usize = 16;
+
+/// Decrypts `token` with `key`, whose merchant identity is `merchant` (the `PartyV` of
+/// `EC_v1`'s key derivation; `RSA_v1` does not use it).
+///
+/// `RSA_v1` runs an RSA private-key operation on `header.wrappedKey`; see
+/// [`MerchantKey::rsa_oaep_sha256_decrypt`] for why that must happen only for verified
+/// tokens.
+pub(crate) fn decrypt(
+    provider: &dyn Provider,
+    key: &dyn MerchantKey,
+    merchant: &MerchantIdHash,
+    token: &PaymentToken,
+) -> Result<Payment, Error> {
+    if token.data().len() < GCM_TAG_LEN {
+        return Err(Error::Malformed("data"));
+    }
+    match token.version() {
+        Version::EcV1 => {
+            let ephemeral = token
+                .ephemeral_public_key()
+                .ok_or(Error::Malformed("header.ephemeralPublicKey"))?;
+            let z = key.ecdh_p256(ephemeral)?;
+            let symmetric_key = kdf::ec_v1_key(provider, &z, merchant);
+            let plaintext = provider.aes_gcm_open(&symmetric_key[..], token.data())?;
+            Payment::from_plaintext(plaintext)
+        }
+        Version::RsaV1 => {
+            let wrapped = token
+                .wrapped_key()
+                .ok_or(Error::Malformed("header.wrappedKey"))?;
+            // Whatever went wrong — padding, length, another key — is one opaque error,
+            // whatever the key implementation reported.
+            let symmetric_key = key
+                .rsa_oaep_sha256_decrypt(wrapped)
+                .map_err(|_| Error::DecryptionFailed)?;
+            if symmetric_key.len() != RSA_V1_KEY_LEN {
+                return Err(Error::DecryptionFailed);
+            }
+            let plaintext = provider.aes_gcm_open(&symmetric_key, token.data())?;
+            Payment::from_plaintext(plaintext)
+        }
+    }
+}

@@ -1,0 +1,27 @@
+//! The payment path, in flow order: the token model ([`PaymentToken`], parse only), the
+//! CMS signature (`cms`), Apple's certificate chain (`anchors`, `chain`), verification
+//! ([`VerifiedToken`]), the [`Keyring`] that picks the merchant key, decryption (`kdf`,
+//! `decrypt`) and the decrypted [`Payment`].
+//!
+//! Uses [`crate::onboarding`] (certificates, merchant id hashes), [`crate::keys`],
+//! [`crate::provider`] and the shared vocabulary; nothing below uses it.
+
+pub(crate) mod anchors;
+pub(crate) mod chain;
+pub(crate) mod cms;
+pub(crate) mod decrypt;
+pub(crate) mod kdf;
+pub(crate) mod keyring;
+pub(crate) mod model;
+pub(crate) mod payment;
+pub(crate) mod verify;
+
+pub use anchors::{
+    APPLE_ROOT_CA_G3_DER, MAX_ANCHOR_INPUT_LEN, OID_APPLE_PAY_INTERMEDIATE, OID_APPLE_PAY_LEAF,
+    TrustAnchors,
+};
+pub use cms::{MAX_CERTIFICATES, MAX_SIGNATURE_LEN};
+pub use keyring::Keyring;
+pub use model::{MAX_TOKEN_LEN, PaymentToken, Version};
+pub use payment::{AuthenticationResponse, CurrencyCode, ExpirationDate, Payment, PaymentDataType};
+pub use verify::{DEFAULT_MAX_AGE, MAX_CLOCK_SKEW, VerifiedToken, Verifier};
