@@ -43,10 +43,11 @@ fn scan(block: &[u8]) {
     let Ok(needles) = NEEDLES.try_lock() else {
         return;
     };
-    for i in 0..needles.count {
-        let needle = &needles.bytes[i][..needles.lens[i]];
-        if block.windows(needle.len()).any(|w| w == needle) {
-            HITS[i].fetch_add(1, SeqCst);
+    let stored = needles.bytes.iter().zip(&needles.lens).zip(&HITS);
+    for ((bytes, &len), hits) in stored.take(needles.count) {
+        let needle = &bytes[..len];
+        if block.windows(len).any(|w| w == needle) {
+            hits.fetch_add(1, SeqCst);
         }
     }
 }
