@@ -87,6 +87,7 @@ pub(crate) fn pbkdf2(hash: KdfHash, iterations: u32, key_len: usize) -> Result<u
 
 /// The work of the PKCS#12 key derivation (RFC 7292 appendix B.2) over `hash`,
 /// `iterations` times (fewer than one runs once), for `key_len` bytes.
+#[cfg(any(feature = "pkcs12", test))]
 pub(crate) fn pkcs12_kdf(hash: KdfHash, iterations: i32, key_len: usize) -> Result<u64, Error> {
     let iterations = u64::try_from(iterations.max(1)).unwrap_or(1);
     if iterations > u64::from(MAX_PBKDF2_ITERATIONS) {
