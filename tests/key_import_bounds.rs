@@ -60,6 +60,7 @@ fn explicit0(content: &[u8]) -> Vec<u8> {
 const DATA: &str = "1.2.840.113549.1.7.1";
 const ENCRYPTED_DATA: &str = "1.2.840.113549.1.7.6";
 const SHROUDED_KEY_BAG: &str = "1.2.840.113549.1.12.10.1.2";
+const SECRET_BAG: &str = "1.2.840.113549.1.12.10.1.5";
 const SHA1: &str = "1.3.14.3.2.26";
 
 /// PBES2 with scrypt and AES-256-CBC.
@@ -95,6 +96,14 @@ fn pbe_sha1_3des(iterations: u64) -> Vec<u8> {
 fn shrouded_bag(algorithm: &[u8], ciphertext_len: usize) -> Vec<u8> {
     let info = seq(&[algorithm, &octets(&vec![0x5a; ciphertext_len])]);
     seq(&[&oid(SHROUDED_KEY_BAG), &explicit0(&info)])
+}
+
+/// A secret bag as `p12-keystore` reads (and decrypts) it: a Java KeyStore secret key
+/// entry holding an `EncryptedPrivateKeyInfo`.
+fn secret_bag(algorithm: &[u8]) -> Vec<u8> {
+    let info = seq(&[algorithm, &octets(&[0x5a; 32])]);
+    let value = seq(&[&oid("2.16.840.1.101.3.4.1"), &explicit0(&octets(&info))]);
+    seq(&[&oid(SECRET_BAG), &explicit0(&value)])
 }
 
 fn safe_contents(bags: &[Vec<u8>]) -> Vec<u8> {
@@ -203,6 +212,20 @@ fn refused() -> Vec<Refused> {
                     &pbe_sha1_3des(u64::from(i32::MAX.unsigned_abs())),
                     32,
                 )]))],
+                None,
+            ),
+            right: WorkFactorTooHigh,
+            wrong: WorkFactorTooHigh,
+        },
+        // scrypt in a secret bag, which p12-keystore decrypts too.
+        Refused {
+            name: "secret-bag-scrypt.p12",
+            der: pfx(
+                &[data_info(&safe_contents(&[secret_bag(&pbes2_scrypt(
+                    1 << 20,
+                    8,
+                    16,
+                ))]))],
                 None,
             ),
             right: WorkFactorTooHigh,
