@@ -164,9 +164,12 @@ pub enum KeyImportError {
     NoPrivateKey,
     /// A password-based key derivation in the file costs more than the limits allow
     /// ([`crate::MAX_PBKDF2_ITERATIONS`], [`crate::MAX_SCRYPT_WORK`],
-    /// [`crate::MAX_KDF_WORK`], …). Refused before any derivation runs.
+    /// [`crate::MAX_KDF_WORK`], …); refused before any derivation runs. Re-export the
+    /// key with ordinary parameters (OpenSSL's defaults are far below the limits), or
+    /// treat the file as hostile.
     WorkFactorTooHigh,
     /// The PKCS#12 file holds more bags than `MAX_PKCS12_BAGS` (feature `pkcs12`).
+    /// Export only the key and its certificate chain.
     TooManyBags,
 }
 
