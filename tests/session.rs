@@ -13,8 +13,8 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use applepay_crypto::MAX_MERCHANT_SESSION_LEN;
 use applepay_crypto::mint::{GATEWAY_TEST_MERCHANT_ID, GatewayPki, IdentityVariant};
+use applepay_crypto::{APPLE_PAY_GATEWAY_HOSTS, MAX_MERCHANT_SESSION_LEN};
 use rustls::pki_types::pem::PemObject;
 use support::stand_in::{Reply, StandIn};
 
@@ -150,7 +150,7 @@ fn happy_path_returns_the_session_byte_for_byte() {
 fn tls12_gateway_works_too() {
     let config = files()
         .pki
-        .server_config_with(&[&rustls::version::TLS12])
+        .server_config_for(&APPLE_PAY_GATEWAY_HOSTS, &[&rustls::version::TLS12])
         .unwrap();
     let gateway = StandIn::start(config, Reply::json(200, SESSION));
     let output = session(&gateway, URL, &[]);
@@ -286,15 +286,22 @@ fn gateway_not_trusted_without_ca() {
 
 #[test]
 fn wrong_host_name_is_a_tls_error() {
-    // An Apple gateway host the stand-in's certificate does not name.
-    let gateway = stand_in(Reply::json(200, SESSION));
-    let url = "https://apple-pay-gateway-nc-pod5.apple.com/paymentservices/startSession";
-    let output = session(&gateway, url, &[]);
+    // A gateway whose certificate names another of Apple's hosts than the URL's.
+    let config = files()
+        .pki
+        .server_config_for(
+            &["apple-pay-gateway-cert.apple.com"],
+            &[&rustls::version::TLS13],
+        )
+        .unwrap();
+    let gateway = StandIn::start(config, Reply::json(200, SESSION));
+    let output = session(&gateway, URL, &[]);
     let stderr = assert_fails(&output, "tls");
     assert!(
-        stderr.contains("not valid for name") && stderr.contains("apple-pay-gateway-nc-pod5"),
+        stderr.contains("not valid for name") && stderr.contains("apple-pay-gateway.apple.com"),
         "{stderr}"
     );
+    assert!(gateway.request().is_none());
 }
 
 #[test]

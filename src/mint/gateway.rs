@@ -66,7 +66,6 @@ pub struct GatewayPki {
     identity_key: rsa::PrivateKey,
     gateway_ca_der: Vec<u8>,
     identity_ca_der: Vec<u8>,
-    server_cert_der: Vec<u8>,
 }
 
 impl fmt::Debug for GatewayPki {
@@ -87,11 +86,9 @@ impl GatewayPki {
             identity_key: rsa_key(seed, "merchant identity")?,
             gateway_ca_der: Vec::new(),
             identity_ca_der: Vec::new(),
-            server_cert_der: Vec::new(),
         };
         pki.gateway_ca_der = ca_certificate(&pki.gateway_ca_key, "Test Gateway Root CA")?;
         pki.identity_ca_der = ca_certificate(&pki.identity_ca_key, IDENTITY_CA_NAME)?;
-        pki.server_cert_der = pki.server_certificate()?;
         Ok(pki)
     }
 
@@ -164,13 +161,18 @@ impl GatewayPki {
     /// for every host in [`APPLE_PAY_GATEWAY_HOSTS`], issued by the gateway CA, and client
     /// certificates required, chaining to the identity CA. TLS 1.2 and 1.3.
     pub fn server_config(&self) -> Result<rustls::ServerConfig, Error> {
-        self.server_config_with(&[&rustls::version::TLS13, &rustls::version::TLS12])
+        self.server_config_for(
+            &APPLE_PAY_GATEWAY_HOSTS,
+            &[&rustls::version::TLS13, &rustls::version::TLS12],
+        )
     }
 
-    /// [`GatewayPki::server_config`] limited to the given TLS versions (a TLS 1.2-only
+    /// [`GatewayPki::server_config`] with a server certificate for `hosts` only (to test
+    /// a client's host name check) and only the given TLS versions (a TLS 1.2-only
     /// gateway, to test that an RSA identity signs there too).
-    pub fn server_config_with(
+    pub fn server_config_for(
         &self,
+        hosts: &[&str],
         versions: &[&'static rustls::SupportedProtocolVersion],
     ) -> Result<rustls::ServerConfig, Error> {
         use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -196,7 +198,7 @@ impl GatewayPki {
             .with_client_cert_verifier(verifier)
             .with_single_cert(
                 vec![
-                    CertificateDer::from(self.server_cert_der.clone()),
+                    CertificateDer::from(self.server_certificate(hosts)?),
                     CertificateDer::from(self.gateway_ca_der.clone()),
                 ],
                 key,
@@ -204,9 +206,9 @@ impl GatewayPki {
             .map_err(|_| Error::InvalidParameter("server key"))
     }
 
-    fn server_certificate(&self) -> Result<Vec<u8>, Error> {
+    fn server_certificate(&self, hosts: &[&str]) -> Result<Vec<u8>, Error> {
         // subjectAltName: one dNSName ([2] IA5String) per host.
-        let names: Vec<u8> = APPLE_PAY_GATEWAY_HOSTS
+        let names: Vec<u8> = hosts
             .iter()
             .flat_map(|host| tlv(0x82, host.as_bytes()))
             .collect();

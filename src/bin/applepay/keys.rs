@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use applepay_crypto::{Keyring, MerchantCertificate, PrivateKey};
 
 use crate::Failure;
-use crate::io::read_file;
+use crate::io::{read_file, read_secret_file};
 
 /// Builds the keyring: each key is paired with the certificate that certifies it, or with
 /// `--merchant-id`; every certificate must belong to some key.
@@ -25,7 +25,7 @@ pub(crate) fn load_keyring(
     }
     let mut keyring = Keyring::new();
     for path in key_paths {
-        let key = PrivateKey::from_pem_or_der(&read_file(path)?)?;
+        let key = PrivateKey::from_pem_or_der(&read_secret_file(path)?)?;
         let hash = key.public_key_hash();
         match certs
             .iter_mut()
