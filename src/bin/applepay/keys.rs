@@ -9,7 +9,7 @@ use applepay_crypto::{
 };
 
 use crate::Failure;
-use crate::io::read_file;
+use crate::io::{read_file, read_secret_file};
 
 /// A merchant key from a file, or held in a PKCS#11 token.
 pub(crate) enum LoadedKey {
@@ -44,7 +44,7 @@ impl LoadedKey {
             Some(_) => Err(Failure::Usage(
                 "pkcs11: keys need applepay built with --features pkcs11".into(),
             )),
-            None => Ok(Self::File(PrivateKey::from_pem_or_der(&read_file(
+            None => Ok(Self::File(PrivateKey::from_pem_or_der(&read_secret_file(
                 argument,
             )?)?)),
         }
@@ -137,4 +137,25 @@ pub(crate) fn load_keyring(
         )));
     }
     Ok(keyring)
+}
+
+/// The environment variable holding the password of an encrypted key or a `.p12`, when no
+/// `--password-file` is given.
+pub(crate) const PASSWORD_ENV: &str = "APPLEPAY_KEY_PASSWORD";
+
+/// The password for an encrypted key or a `.p12`: the first line of `--password-file`
+/// (without its line ending), else `$APPLEPAY_KEY_PASSWORD`, else none. Meant for every
+/// command that reads such files.
+pub(crate) fn read_password(
+    password_file: Option<&std::path::Path>,
+) -> Result<Option<zeroize::Zeroizing<String>>, Failure> {
+    use zeroize::Zeroizing;
+    let Some(path) = password_file else {
+        return Ok(std::env::var(PASSWORD_ENV).ok().map(Zeroizing::new));
+    };
+    let bytes = Zeroizing::new(read_file(path)?);
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| Failure::Usage(format!("{}: password is not UTF-8", path.display())))?;
+    let line = text.lines().next().unwrap_or_default();
+    Ok(Some(Zeroizing::new(line.to_owned())))
 }

@@ -8,7 +8,7 @@ use applepay_crypto::{
 use clap::Args;
 
 use crate::Failure;
-use crate::io::{read_file, write_secret_file, write_stdout};
+use crate::io::{read_file, read_secret_file, write_secret_file, write_stdout};
 use crate::keys::{LoadedKey, key_name, pkcs11_uri};
 use crate::verify::parse_time;
 
@@ -126,7 +126,10 @@ fn hash_of(argument: &Path) -> Result<PublicKeyHash, Failure> {
     if pkcs11_uri(argument).is_some() {
         return Ok(LoadedKey::load(argument)?.public_key_hash());
     }
-    Ok(PublicKeyHash::from_pem_or_der(&read_file(argument)?)?)
+    // The file may be a private key.
+    Ok(PublicKeyHash::from_pem_or_der(&read_secret_file(
+        argument,
+    )?)?)
 }
 
 pub(crate) fn csr(args: &CsrArgs) -> Result<(), Failure> {
