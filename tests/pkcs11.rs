@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Output};
 use std::sync::OnceLock;
 
-use applepay_crypto::mint::{Encoding as MintEncoding, SAMPLE_PLAINTEXT, TestPki, TokenSpec};
+use applepay_crypto::mint::{
+    Encoding as MintEncoding, GatewayPki, SAMPLE_PLAINTEXT, TestPki, TokenSpec,
+};
 use applepay_crypto::pkcs11::cryptoki::context::Pkcs11;
 use applepay_crypto::pkcs11::cryptoki::error::{Error as CkError, RvError};
 use applepay_crypto::pkcs11::cryptoki::object::{Attribute, AttributeType, ObjectClass};
@@ -25,6 +27,9 @@ use applepay_crypto::{
     MerchantKey, PaymentToken, Pkcs11Error, PrivateKey, SigningScheme, UnixTime, Version,
 };
 use libtest_mimic::{Arguments, Failed, Trial};
+
+#[path = "support/stand_in.rs"]
+mod stand_in;
 
 const CHILD: &str = "APPLEPAY_PKCS11_TEST_DIR";
 const MODULE_ENV: &str = "APPLEPAY_SOFTHSM2_MODULE";
@@ -38,6 +43,7 @@ const CLI_TOKEN: &str = "cli";
 const PIN: &str = "1234";
 const SO_PIN: &str = "5678";
 const PKI_SEED: &[u8] = b"pkcs11 tests";
+const GATEWAY_SEED: &[u8] = b"pkcs11 tests: merchant identity";
 
 /// Where Debian, Ubuntu and a source build put the module.
 const MODULE_CANDIDATES: [&str; 3] = [
@@ -89,6 +95,14 @@ fn parent() -> ExitCode {
     // The keys users import: a real Apple merchant key, the simulator's P-256 and RSA
     // merchant keys, and one left without CKA_DERIVE (softhsm2-util's default).
     let pki = TestPki::with_rsa(PKI_SEED).unwrap();
+    let identity = PrivateKey::from_pem_or_der(
+        GatewayPki::new(GATEWAY_SEED)
+            .unwrap()
+            .identity_key_pem()
+            .unwrap()
+            .as_bytes(),
+    )
+    .unwrap();
     let gala = PrivateKey::from_pem_or_der(
         &std::fs::read(vector("gala-current/merchant_key.pem")).unwrap(),
     )
@@ -121,6 +135,11 @@ fn parent() -> ExitCode {
                 .to_pkcs8_pem()
                 .unwrap()
                 .to_string(),
+        ),
+        (
+            "identity",
+            "05",
+            identity.to_pkcs8_pem().unwrap().to_string(),
         ),
     ] {
         let file = dir.join(format!("{label}.pem"));
@@ -268,6 +287,10 @@ fn child(dir: PathBuf) -> ExitCode {
         Trial::test("cli_decrypt_single_and_batch", cli_decrypt),
         Trial::test("cli_keygen_hash_csr_cert", cli_onboarding),
         Trial::test("cli_errors_are_key_import_with_exit_1", cli_errors),
+        Trial::test(
+            "cli_session_signs_the_tls_handshake_in_the_token",
+            cli_session,
+        ),
     ];
     libtest_mimic::run(&args, trials).exit_code()
 }
@@ -1042,4 +1065,69 @@ fn cli_errors() -> Result<(), Failed> {
 fn rng() -> rand::rngs::StdRng {
     use rand::SeedableRng;
     rand::rngs::StdRng::seed_from_u64(7)
+}
+
+/// `applepay session` against the loopback stand-in gateway with the Merchant Identity
+/// key in the token: the TLS 1.3 handshake is signed there (RSA-PSS), and the session
+/// comes back byte for byte.
+fn cli_session() -> Result<(), Failed> {
+    let s = setup();
+    let gateway_pki = GatewayPki::new(GATEWAY_SEED).unwrap();
+    let session_json: &[u8] = br#"{"merchantSessionIdentifier":"SSH0123","nonce":"4d4f"}"#;
+    let gateway = stand_in::StandIn::start(
+        gateway_pki.server_config().unwrap(),
+        stand_in::Reply::json(200, session_json),
+    );
+    let ca = s.write(
+        "gateway-ca.pem",
+        gateway_pki.gateway_ca_pem().unwrap().as_bytes(),
+    );
+    let cert = s.write(
+        "identity.pem",
+        gateway_pki.identity_cert_pem().unwrap().as_bytes(),
+    );
+    let run = |key: &str| {
+        applepay(&[
+            "session",
+            "--validation-url",
+            "https://apple-pay-gateway.apple.com/paymentservices/startSession",
+            "--domain",
+            "shop.example.com",
+            "--display-name",
+            "Example Shop",
+            "--connect-to",
+            &gateway.connect_to(),
+            "--ca",
+            &ca,
+            "--identity",
+            &cert,
+            "--identity-key",
+            key,
+        ])
+    };
+    let output = run(&s.uri("object=identity"));
+    check(output.status.success(), stderr(&output))?;
+    check(output.stdout == session_json, stdout(&output))?;
+    let request = gateway.request().ok_or("the stand-in saw no request")?;
+    check(
+        request.version == Some(rustls::ProtocolVersion::TLSv1_3),
+        format!("{:?}", request.version),
+    )?;
+
+    // A key in the token that is not the certificate's: refused before connecting.
+    let output = run(&s.uri("object=minted-rsa"));
+    check(output.status.code() == Some(1), stderr(&output))?;
+    // A wrong PIN is a key error, as everywhere.
+    let wrong_pin = format!(
+        "pkcs11:token={TOKEN};object=identity?module-path={}&pin-value=0000",
+        s.module_path.display()
+    );
+    let output = run(&wrong_pin);
+    let err = stderr(&output);
+    check(
+        output.status.code() == Some(1)
+            && err.starts_with("error: key_import: ")
+            && err.contains("wrong pin"),
+        err,
+    )
 }
