@@ -7,7 +7,7 @@ use crate::onboarding::merchant_id::MerchantIdHash;
 use crate::provider::MerchantKey;
 use crate::provider::{GCM_TAG_LEN, Provider};
 use crate::token::model::{PaymentToken, Version};
-use crate::token::payment::Payment;
+use crate::token::plaintext::Plaintext;
 
 /// Length of the AES-128-GCM key an `RSA_v1` token's `wrappedKey` holds.
 const RSA_V1_KEY_LEN: usize = 16;
@@ -23,7 +23,7 @@ pub(crate) fn decrypt(
     key: &dyn MerchantKey,
     merchant: &MerchantIdHash,
     token: &PaymentToken,
-) -> Result<Payment, Error> {
+) -> Result<Plaintext, Error> {
     if token.data().len() < GCM_TAG_LEN {
         return Err(Error::Malformed("data"));
     }
@@ -35,7 +35,7 @@ pub(crate) fn decrypt(
             let z = key.ecdh_p256(ephemeral)?;
             let symmetric_key = kdf::ec_v1_key(provider, &z, merchant);
             let plaintext = provider.aes_gcm_open(&symmetric_key[..], token.data())?;
-            Payment::from_plaintext(plaintext)
+            Ok(Plaintext::new(plaintext))
         }
         Version::RsaV1 => {
             let wrapped = token
@@ -50,7 +50,7 @@ pub(crate) fn decrypt(
                 return Err(Error::DecryptionFailed);
             }
             let plaintext = provider.aes_gcm_open(&symmetric_key, token.data())?;
-            Payment::from_plaintext(plaintext)
+            Ok(Plaintext::new(plaintext))
         }
     }
 }

@@ -10,7 +10,7 @@ use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use applepay_crypto::{Error, Keyring, Payment, PaymentToken, Verifier, dangerous};
+use applepay_crypto::{Error, Keyring, PaymentToken, Plaintext, Verifier, dangerous};
 use clap::Args;
 use zeroize::Zeroizing;
 
@@ -64,20 +64,22 @@ pub(crate) fn decrypt(args: &DecryptArgs, warnings: &mut Vec<String>) -> Result<
         return decrypt_batch(args, &keyring, verifier.as_ref());
     };
     let token = PaymentToken::from_json(&read_input(token_path)?)?;
-    let payment = decrypt_one(&token, &keyring, verifier.as_ref(), &args.time)?;
-    write_stdout(payment.plaintext())
+    let plaintext = decrypt_one(&token, &keyring, verifier.as_ref(), &args.time)?;
+    write_stdout(plaintext.as_bytes())
 }
 
-/// Verifies (unless `verifier` is `None`, i.e. `--skip-verify`) and decrypts one token.
+/// Verifies (unless `verifier` is `None`, i.e. `--skip-verify`) and decrypts one token to
+/// its authenticated plaintext. The CLI never builds the typed view, so no field of the
+/// payment data can keep it from printing an authentic plaintext.
 pub(crate) fn decrypt_one(
     token: &PaymentToken,
     keyring: &Keyring,
     verifier: Option<&Verifier>,
     time: &TimeArgs,
-) -> Result<Payment, Error> {
+) -> Result<Plaintext, Error> {
     match verifier {
-        None => dangerous::decrypt_unverified(keyring, token),
-        Some(verifier) => keyring.decrypt(&verify(token, verifier, time)?),
+        None => dangerous::decrypt_plaintext_unverified(keyring, token),
+        Some(verifier) => keyring.decrypt_plaintext(&verify(token, verifier, time)?),
     }
 }
 
@@ -230,16 +232,13 @@ pub(crate) fn batch_line(
         }),
     };
     match result {
-        Ok(payment) => {
-            // The plaintext is valid JSON, where a raw line break can only be whitespace
-            // between tokens: dropping them keeps the JSON and puts it on one line.
-            let mut out = Zeroizing::new(Vec::with_capacity(payment.plaintext().len() + 1));
-            out.extend(
-                payment
-                    .plaintext()
-                    .iter()
-                    .filter(|&&b| b != b'\n' && b != b'\r'),
-            );
+        Ok(plaintext) => {
+            // In JSON a raw line break can only be whitespace between tokens: dropping them
+            // keeps the JSON and puts it on one line. (Apple sends compact JSON, which has
+            // none: the line is the plaintext byte for byte.)
+            let bytes = plaintext.as_bytes();
+            let mut out = Zeroizing::new(Vec::with_capacity(bytes.len() + 1));
+            out.extend(bytes.iter().filter(|&&b| b != b'\n' && b != b'\r'));
             out.push(b'\n');
             (out, true)
         }
