@@ -16,7 +16,7 @@ use zeroize::Zeroizing;
 
 use crate::Failure;
 use crate::io::{read_input, write_stdout};
-use crate::keys::load_keyring;
+use crate::keys::{PasswordArgs, load_keyring};
 use crate::verify::{AT_SIGNING_TIME_WARNING, TimeArgs, load_verifier, verify};
 
 #[derive(Args)]
@@ -33,9 +33,12 @@ pub(crate) struct DecryptArgs {
     #[arg(long, value_name = "N", requires = "batch")]
     pub(crate) jobs: Option<NonZeroUsize>,
     /// A merchant private key (PEM or DER): P-256 (SEC1 or PKCS#8) for EC_v1 tokens, RSA
-    /// (PKCS#1 or PKCS#8) for RSA_v1 tokens; repeatable, EC and RSA keys mixed.
+    /// (PKCS#1 or PKCS#8) for RSA_v1 tokens, also encrypted PKCS#8 or a .p12 (whose
+    /// certificate for the key then needs no --cert); repeatable, EC and RSA keys mixed.
     #[arg(long = "key", value_name = "FILE", required = true)]
     pub(crate) keys: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(crate) passwords: PasswordArgs,
     /// A Payment Processing certificate, paired with its key by public key; repeatable.
     #[arg(long = "cert", value_name = "FILE")]
     pub(crate) certs: Vec<PathBuf>,
@@ -50,7 +53,12 @@ pub(crate) struct DecryptArgs {
 }
 
 pub(crate) fn decrypt(args: &DecryptArgs, warnings: &mut Vec<String>) -> Result<(), Failure> {
-    let keyring = load_keyring(&args.keys, &args.certs, args.merchant_id.as_deref())?;
+    let keyring = load_keyring(
+        &args.keys,
+        &args.passwords,
+        &args.certs,
+        args.merchant_id.as_deref(),
+    )?;
     let verifier = if args.skip_verify {
         warnings.push("the token's signature was not verified (--skip-verify)".into());
         None

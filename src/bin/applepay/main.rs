@@ -65,6 +65,9 @@ enum Failure {
     Usage(String),
     /// A batch in which some token failed (each failure is on stdout): exit 1.
     BatchFailed,
+    /// A key file that cannot be opened without something the user did not give (its
+    /// password): exit 1 with kind `key_import` and this message.
+    KeyImport(String),
 }
 
 impl From<Error> for Failure {
@@ -100,6 +103,10 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
         Err(Failure::BatchFailed) => ExitCode::from(1),
+        Err(Failure::KeyImport(message)) => {
+            eprintln!("error: key_import: {message}");
+            ExitCode::from(1)
+        }
     };
     for warning in warnings {
         eprintln!("warning: {warning}");
