@@ -201,6 +201,16 @@ impl MerchantKey for PrivateKey {
         self.inner.ecdh_p256(ephemeral_spki)
     }
 
+    fn ecdh_p256_concat_kdf_sha256(
+        &self,
+        ephemeral_spki: &[u8],
+        other_info: &[u8],
+        provider: &dyn Provider,
+    ) -> Result<Zeroizing<[u8; 32]>, Error> {
+        self.inner
+            .ecdh_p256_concat_kdf_sha256(ephemeral_spki, other_info, provider)
+    }
+
     fn rsa_oaep_sha256_decrypt(&self, wrapped_key: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
         self.inner.rsa_oaep_sha256_decrypt(wrapped_key)
     }

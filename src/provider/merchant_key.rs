@@ -12,7 +12,11 @@ use core::fmt;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
+use super::Provider;
 use crate::error::{Error, KeyImportError};
+
+/// The counter block that starts the one-block single-step KDF (NIST SP 800-56A §5.8.2.1).
+const KDF_COUNTER: [u8; 4] = [0, 0, 0, 1];
 
 /// A 32-byte ECDH shared secret `Z`, zeroized on drop, never printed.
 ///
@@ -47,8 +51,10 @@ impl fmt::Debug for SharedSecret {
 /// The in-memory [`PrivateKey`](crate::PrivateKey) is the default implementation. An implementation for an
 /// external key store forwards the operation and returns its result; it must report
 /// failures as errors, never panic. A P-256 key implements [`MerchantKey::ecdh_p256`]
-/// (`EC_v1` tokens), an RSA key [`MerchantKey::rsa_oaep_sha256_decrypt`] (`RSA_v1`
-/// tokens; read its side-channel note).
+/// (`EC_v1` tokens) — or, if its ECDH secret must stay inside the store (an HSM),
+/// [`MerchantKey::ecdh_p256_concat_kdf_sha256`] — and an RSA key
+/// [`MerchantKey::rsa_oaep_sha256_decrypt`] (`RSA_v1` tokens; read its side-channel
+/// note).
 pub trait MerchantKey: Send + Sync {
     /// The DER `SubjectPublicKeyInfo` of the public half. Its SHA-256 is the
     /// [`PublicKeyHash`](crate::PublicKeyHash) tokens are addressed to; certificates are paired with keys by it.
@@ -63,6 +69,31 @@ pub trait MerchantKey: Send + Sync {
     fn ecdh_p256(&self, ephemeral_spki: &[u8]) -> Result<SharedSecret, Error> {
         let _ = ephemeral_spki;
         Err(Error::DecryptionFailed)
+    }
+
+    /// `EC_v1`: P-256 ECDH with the token's ephemeral public key, then the one-block
+    /// single-step KDF of NIST SP 800-56A with SHA-256 over its secret `Z`:
+    /// `SHA-256(00 00 00 01 ‖ Z ‖ other_info)`. Returns that derived key, never `Z`.
+    ///
+    /// Token decryption calls this method, not [`MerchantKey::ecdh_p256`], so that a key
+    /// whose secrets must not leave its store can run both steps inside it: a PKCS#11
+    /// token derives `Z` into a non-extractable secret (`CKM_ECDH1_DERIVE`) and hashes it
+    /// there (`C_DigestKey`). The default calls [`MerchantKey::ecdh_p256`] and hashes with
+    /// `provider`, so a key that implements only that method behaves as before.
+    ///
+    /// Errors are those of [`MerchantKey::ecdh_p256`].
+    fn ecdh_p256_concat_kdf_sha256(
+        &self,
+        ephemeral_spki: &[u8],
+        other_info: &[u8],
+        provider: &dyn Provider,
+    ) -> Result<Zeroizing<[u8; 32]>, Error> {
+        let z = self.ecdh_p256(ephemeral_spki)?;
+        Ok(Zeroizing::new(provider.sha256(&[
+            &KDF_COUNTER,
+            z.as_bytes(),
+            other_info,
+        ])))
     }
 
     /// RSA-OAEP decryption of an `RSA_v1` token's `header.wrappedKey`: SHA-256, MGF1 with
