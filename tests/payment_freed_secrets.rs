@@ -40,10 +40,11 @@ fn scan(block: &[u8]) {
     let Ok(needles) = NEEDLES.try_lock() else {
         return;
     };
-    for i in 0..needles.count {
-        let needle = &needles.bytes[i][..needles.lens[i]];
+    let found = needles.bytes.iter().zip(needles.lens).zip(&HITS);
+    for ((bytes, len), hits) in found.take(needles.count) {
+        let needle = &bytes[..len];
         if block.windows(needle.len()).any(|w| w == needle) {
-            HITS[i].fetch_add(1, SeqCst);
+            hits.fetch_add(1, SeqCst);
         }
     }
 }
