@@ -72,3 +72,44 @@ impl fmt::Debug for Plaintext {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::format;
+
+    const GOOD: &[u8] = br#"{"applicationPrimaryAccountNumber":"4111111111111111","applicationExpirationDate":"301231","currencyCode":"840","transactionAmount":"1000","paymentDataType":"3DSecure","paymentData":{"onlinePaymentCryptogram":"AAAA"}}"#;
+
+    fn plaintext(bytes: &[u8]) -> Plaintext {
+        Plaintext::new(Zeroizing::new(bytes.to_vec()))
+    }
+
+    #[test]
+    fn typed_view_keeps_or_returns_the_plaintext() {
+        let p = plaintext(GOOD);
+        assert_eq!(p.payment().unwrap().transaction_amount(), 1000);
+        assert_eq!(p.as_bytes(), GOOD);
+        let payment = p.into_payment().unwrap();
+        assert_eq!(payment.plaintext(), GOOD);
+
+        let bad = [&GOOD[..GOOD.len() - 1], b",\"transactionAmount\":-1}"].concat();
+        let p = plaintext(&bad);
+        assert_eq!(p.payment().unwrap_err(), Error::PaymentData("payment data"));
+        let no_amount = GOOD.to_vec();
+        let text = core::str::from_utf8(&no_amount)
+            .unwrap()
+            .replace(r#""transactionAmount":"1000","#, "");
+        let (error, back) = plaintext(text.as_bytes()).into_payment().unwrap_err();
+        assert_eq!(error, Error::PaymentData("transactionAmount"));
+        assert_eq!(back.as_bytes(), text.as_bytes());
+        assert_eq!(back.as_ref(), text.as_bytes());
+        assert_eq!(&back.into_bytes()[..], text.as_bytes());
+    }
+
+    #[test]
+    fn debug_shows_only_the_length() {
+        let debug = format!("{:?}", plaintext(GOOD));
+        assert!(debug.contains(&format!("{}", GOOD.len())), "{debug}");
+        assert!(!debug.contains("4111"), "{debug}");
+    }
+}
