@@ -390,3 +390,27 @@ fn hash_csr_and_cert_read_protected_keys() {
     command.args(["hash", &files.arg("merchant_key.pem")]);
     assert_eq!(command.output().unwrap().status.code(), Some(0));
 }
+
+#[test]
+fn oversized_key_and_password_files_are_usage_errors() {
+    let files = Files::new("oversized");
+    let big = files.path("big");
+    fs::write(&big, vec![b'A'; 1024 * 1024 + 1]).unwrap();
+    let big = big.display().to_string();
+    let cert = files.arg("merchant_cert.pem");
+    for args in [
+        vec!["hash", big.as_str()],
+        vec!["csr", "--key", big.as_str()],
+    ] {
+        let output = applepay().args(&args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{output:?}");
+        assert!(first_stderr_line(&output).contains("larger than 1 MiB"));
+    }
+    let key = files.encrypted_pkcs8(false);
+    let output = files
+        .decrypt(&key, &["--cert", &cert, "--password-file", &big])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert!(first_stderr_line(&output).contains("larger than 1 MiB"));
+}

@@ -3,6 +3,8 @@
 use std::io::{Read, Write};
 use std::path::Path;
 
+use zeroize::Zeroizing;
+
 use crate::Failure;
 
 /// Largest file the CLI reads (tokens, keys and certificates are all far smaller).
@@ -50,6 +52,31 @@ pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, Failure> {
             "{} is larger than 1 MiB",
             path.display()
         )));
+    }
+    Ok(buf)
+}
+
+/// Reads a file holding a secret (a private key, a password) into zeroizing memory,
+/// sized from the file's length before reading: a buffer grown by reallocation would
+/// leave copies of the secret in freed memory. Refuses anything over [`MAX_FILE_LEN`].
+pub(crate) fn read_secret_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, Failure> {
+    let cannot = |e: std::io::Error| Failure::Usage(format!("cannot read {}: {e}", path.display()));
+    let too_large = || Failure::Usage(format!("{} is larger than 1 MiB", path.display()));
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let len = file.metadata().map_err(cannot)?.len();
+    if len > MAX_FILE_LEN {
+        return Err(too_large());
+    }
+    // One spare byte: `read_to_end` then sees the end of the file without growing.
+    let capacity = usize::try_from(len)
+        .map_err(|_| too_large())?
+        .saturating_add(1);
+    let mut buf = Zeroizing::new(Vec::with_capacity(capacity));
+    file.take(MAX_FILE_LEN + 1)
+        .read_to_end(&mut buf)
+        .map_err(cannot)?;
+    if buf.len() as u64 > MAX_FILE_LEN {
+        return Err(too_large());
     }
     Ok(buf)
 }

@@ -22,7 +22,7 @@ use clap::Args;
 use zeroize::Zeroizing;
 
 use crate::Failure;
-use crate::io::read_file;
+use crate::io::{read_file, read_secret_file};
 
 /// The environment variable holding the password of encrypted keys and `.p12` files.
 pub(crate) const PASSWORD_ENV: &str = "APPLEPAY_KEY_PASSWORD";
@@ -41,7 +41,7 @@ impl PasswordArgs {
     /// line ending, else `APPLEPAY_KEY_PASSWORD`.
     fn password(&self) -> Result<Option<Zeroizing<String>>, Failure> {
         if let Some(path) = &self.password_file {
-            let bytes = Zeroizing::new(read_file(path)?);
+            let bytes = read_secret_file(path)?;
             let line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             let text = std::str::from_utf8(line).map_err(|_| {
@@ -76,7 +76,7 @@ fn needs_password(path: &Path) -> Failure {
 
 /// Loads the private key in `path`, in any form users hold it.
 pub(crate) fn load_key(path: &Path, passwords: &PasswordArgs) -> Result<LoadedKey, Failure> {
-    let bytes = Zeroizing::new(read_file(path)?);
+    let bytes = read_secret_file(path)?;
     load_key_from(path, &bytes, passwords)
 }
 
@@ -127,7 +127,7 @@ pub(crate) fn public_key_hash(
     path: &Path,
     passwords: &PasswordArgs,
 ) -> Result<PublicKeyHash, Failure> {
-    let bytes = Zeroizing::new(read_file(path)?);
+    let bytes = read_secret_file(path)?;
     match PublicKeyHash::from_pem_or_der(&bytes) {
         Ok(hash) => Ok(hash),
         // Not a public form: a private key, perhaps encrypted. If that is unrecognised
