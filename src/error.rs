@@ -178,6 +178,15 @@ pub enum KeyImportError {
     InvalidCertificate,
     /// The container holds no private key.
     NoPrivateKey,
+    /// A password-based key derivation in the file costs more than the limits allow
+    /// ([`crate::MAX_PBKDF2_ITERATIONS`], [`crate::MAX_SCRYPT_WORK`],
+    /// [`crate::MAX_KDF_WORK`], …); refused before any derivation runs. Re-export the
+    /// key with ordinary parameters (OpenSSL's defaults are far below the limits), or
+    /// treat the file as hostile.
+    WorkFactorTooHigh,
+    /// The PKCS#12 file holds more bags than `MAX_PKCS12_BAGS` (feature `pkcs12`).
+    /// Export only the key and its certificate chain.
+    TooManyBags,
 }
 
 impl fmt::Display for KeyImportError {
@@ -190,6 +199,8 @@ impl fmt::Display for KeyImportError {
             Self::UnsupportedEncryption => "unsupported encryption scheme",
             Self::InvalidCertificate => "invalid certificate",
             Self::NoPrivateKey => "no private key found",
+            Self::WorkFactorTooHigh => "key derivation work factor over the limit",
+            Self::TooManyBags => "too many bags in the pkcs#12 file",
         })
     }
 }

@@ -124,9 +124,12 @@ mod token;
 pub mod bench_hooks;
 
 pub use error::{ChainError, Error, KeyImportError};
+#[cfg(feature = "pkcs12")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pkcs12")))]
+pub use keys::MAX_PKCS12_BAGS;
 pub use keys::{
-    MAX_KEY_INPUT_LEN, MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY, MAX_SCRYPT_PARALLELIZATION,
-    PrivateKey, RSA_KEY_BITS,
+    MAX_KDF_WORK, MAX_KEY_INPUT_LEN, MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY,
+    MAX_SCRYPT_PARALLELIZATION, MAX_SCRYPT_WORK, PrivateKey, RSA_KEY_BITS,
 };
 pub use merchant_validation::{
     APPLE_PAY_GATEWAY_HOSTS, Initiative, MAX_DISPLAY_NAME_LEN, MAX_MERCHANT_SESSION_LEN,

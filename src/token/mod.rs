@@ -7,9 +7,12 @@
 //! [`crate::provider`] and the shared vocabulary; nothing below uses it.
 
 pub(crate) mod anchors;
+mod base64;
+mod ber;
 pub(crate) mod chain;
 pub(crate) mod cms;
 pub(crate) mod decrypt;
+mod json;
 pub(crate) mod json_string;
 pub(crate) mod kdf;
 pub(crate) mod keyring;
