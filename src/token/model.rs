@@ -200,7 +200,8 @@ impl PaymentToken {
         #[cfg(feature = "std")]
         {
             fields.signature.decoded.get_or_init(|| {
-                let mut decoded = Vec::new();
+                let text = fields.get(fields.signature.span);
+                let mut decoded = Vec::with_capacity(text.len() / 4 * 3);
                 // Checked when parsed, so this succeeds; if it did not, the empty
                 // signature would fail verification.
                 if base64::decode_into(fields.get(fields.signature.span), &mut decoded).is_none() {
@@ -270,11 +271,19 @@ impl Fields {
         };
         let key_text = string(key.as_ref(), key_path)?;
 
+        // The signature is kept as text with `std`, decoded without; the hash is decoded
+        // here and taken out again.
+        let signature_len = if cfg!(feature = "std") {
+            signature.len()
+        } else {
+            signature.len() / 4 * 3
+        };
         let mut decoder = Decoder::with_capacity(
-            [data, signature, key_text, public_key_hash]
+            [data, key_text, public_key_hash]
                 .iter()
                 .map(|t| t.len() / 4 * 3)
                 .sum::<usize>()
+                + signature_len
                 + (transaction_id.len() + application_data.map_or(0, str::len)) / 2,
         );
         // Every field is present and a string: decode them into one buffer, in the same
