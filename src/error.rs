@@ -96,6 +96,12 @@ pub enum Error {
     ///
     /// Fix the argument.
     InvalidParameter(&'static str),
+
+    /// A Merchant Identity certificate and key cannot authenticate merchant validation
+    /// (feature `rustls`). The payload says why.
+    ///
+    /// Fix the identity configuration before connecting: Apple's gateway would refuse it.
+    MerchantIdentity(IdentityError),
 }
 
 impl Error {
@@ -115,6 +121,7 @@ impl Error {
             Self::SigningTimeOutOfWindow => "signing_time",
             Self::UntrustedValidationUrl(_) => "untrusted_validation_url",
             Self::InvalidParameter(_) => "invalid_parameter",
+            Self::MerchantIdentity(_) => "identity",
         }
     }
 }
@@ -138,11 +145,45 @@ impl fmt::Display for Error {
             }
             Self::UntrustedValidationUrl(why) => write!(f, "untrusted validation url: {why}"),
             Self::InvalidParameter(what) => write!(f, "invalid parameter: {what}"),
+            Self::MerchantIdentity(e) => write!(f, "unusable merchant identity: {e}"),
         }
     }
 }
 
 impl core::error::Error for Error {}
+
+/// Why a certificate and key cannot serve as the Merchant Identity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IdentityError {
+    /// The certificate lacks the Merchant Identity marker (`1.2.840.113635.100.6.46`):
+    /// it is another certificate, such as the Payment Processing one.
+    NotMerchantIdentity,
+    /// The certificate does not certify the key's public key.
+    KeyMismatch,
+    /// The certificate expired before the time given: renew it in Apple's developer
+    /// account.
+    Expired,
+    /// The certificate is not valid yet at the time given (check the clock).
+    NotYetValid,
+    /// The key lists no signature scheme ([`crate::MerchantKey::signing_schemes`]), so it
+    /// cannot sign a TLS handshake.
+    KeyCannotSign,
+}
+
+impl fmt::Display for IdentityError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::NotMerchantIdentity => {
+                "not a merchant identity certificate (no marker 1.2.840.113635.100.6.46)"
+            }
+            Self::KeyMismatch => "the certificate does not match the key",
+            Self::Expired => "the certificate has expired",
+            Self::NotYetValid => "the certificate is not valid yet",
+            Self::KeyCannotSign => "the key cannot sign tls handshakes",
+        })
+    }
+}
 
 /// Why a key, certificate or key container could not be imported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -162,6 +203,15 @@ pub enum KeyImportError {
     InvalidCertificate,
     /// The container holds no private key.
     NoPrivateKey,
+    /// A password-based key derivation in the file costs more than the limits allow
+    /// ([`crate::MAX_PBKDF2_ITERATIONS`], [`crate::MAX_SCRYPT_WORK`],
+    /// [`crate::MAX_KDF_WORK`], …); refused before any derivation runs. Re-export the
+    /// key with ordinary parameters (OpenSSL's defaults are far below the limits), or
+    /// treat the file as hostile.
+    WorkFactorTooHigh,
+    /// The PKCS#12 file holds more bags than `MAX_PKCS12_BAGS` (feature `pkcs12`).
+    /// Export only the key and its certificate chain.
+    TooManyBags,
 }
 
 impl fmt::Display for KeyImportError {
@@ -174,6 +224,8 @@ impl fmt::Display for KeyImportError {
             Self::UnsupportedEncryption => "unsupported encryption scheme",
             Self::InvalidCertificate => "invalid certificate",
             Self::NoPrivateKey => "no private key found",
+            Self::WorkFactorTooHigh => "key derivation work factor over the limit",
+            Self::TooManyBags => "too many bags in the pkcs#12 file",
         })
     }
 }

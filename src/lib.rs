@@ -120,15 +120,22 @@ mod token;
 #[doc(hidden)]
 pub mod bench_hooks;
 
-pub use error::{ChainError, Error, KeyImportError};
+pub use error::{ChainError, Error, IdentityError, KeyImportError};
+#[cfg(feature = "pkcs12")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pkcs12")))]
+pub use keys::MAX_PKCS12_BAGS;
 pub use keys::{
-    MAX_KEY_INPUT_LEN, MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY, MAX_SCRYPT_PARALLELIZATION,
-    PrivateKey, RSA_KEY_BITS,
+    MAX_KDF_WORK, MAX_KEY_INPUT_LEN, MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY,
+    MAX_SCRYPT_PARALLELIZATION, MAX_SCRYPT_WORK, PrivateKey, RSA_KEY_BITS,
 };
 pub use merchant_validation::{
-    APPLE_PAY_GATEWAY_HOSTS, Initiative, MAX_DISPLAY_NAME_LEN, MAX_MERCHANT_SESSION_LEN,
-    MAX_VALIDATION_URL_LEN, MerchantSession, MerchantSessionRequest, ValidationUrl,
+    APPLE_PAY_GATEWAY_HOSTS, GatewayErrorResponse, Initiative, MAX_DISPLAY_NAME_LEN,
+    MAX_MERCHANT_SESSION_LEN, MAX_VALIDATION_URL_LEN, MerchantSession, MerchantSessionRequest,
+    ValidationUrl,
 };
+#[cfg(feature = "rustls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
+pub use merchant_validation::{MerchantIdentity, mozilla_roots, rustls_provider};
 pub use onboarding::{
     CertificateKind, CertificateStatus, Csr, CsrSubject, MAX_CERT_INPUT_LEN, MAX_CHAIN_LEN,
     MAX_CSR_INPUT_LEN, MAX_NAME_ATTRIBUTE_LEN, MerchantCertificate, MerchantIdHash,

@@ -8,7 +8,7 @@ use applepay_crypto::{
 use clap::Args;
 
 use crate::Failure;
-use crate::io::{read_file, write_secret_file, write_stdout};
+use crate::io::{read_file, read_secret_file, write_secret_file, write_stdout};
 use crate::verify::parse_time;
 
 #[derive(Args)]
@@ -93,7 +93,7 @@ pub(crate) fn keygen(args: &KeygenArgs) -> Result<(), Failure> {
 }
 
 pub(crate) fn csr(args: &CsrArgs) -> Result<(), Failure> {
-    let key = PrivateKey::from_pem_or_der(&read_file(&args.key)?)?;
+    let key = PrivateKey::from_pem_or_der(&read_secret_file(&args.key)?)?;
     let mut subject = CsrSubject::new();
     let default_cn = match key.algorithm() {
         KeyAlgorithm::P256 => "Apple Pay Payment Processing",
@@ -114,7 +114,8 @@ pub(crate) fn csr(args: &CsrArgs) -> Result<(), Failure> {
 }
 
 pub(crate) fn hash(args: &HashArgs) -> Result<(), Failure> {
-    let hash = PublicKeyHash::from_pem_or_der(&read_file(&args.file)?)?;
+    // The file may be a private key.
+    let hash = PublicKeyHash::from_pem_or_der(&read_secret_file(&args.file)?)?;
     write_stdout(format!("{hash}\n").as_bytes())
 }
 
@@ -123,7 +124,7 @@ pub(crate) fn cert(args: &CertArgs) -> Result<(), Failure> {
     let cert = MerchantCertificate::from_pem_or_der(&read_file(&args.file)?)?;
     let mut matching_key = None;
     for path in &args.keys {
-        let hash = PublicKeyHash::from_pem_or_der(&read_file(path)?)?;
+        let hash = PublicKeyHash::from_pem_or_der(&read_secret_file(path)?)?;
         if matching_key.is_none() && hash == cert.public_key_hash() {
             matching_key = Some(path.display().to_string());
         }
