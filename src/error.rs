@@ -91,6 +91,20 @@ pub enum Error {
     /// Never connect to it: it came from the browser and may point anywhere.
     UntrustedValidationUrl(&'static str),
 
+    /// The token decrypted and its authentication tag verified, but the typed view of the
+    /// plaintext ([`crate::Payment`]) cannot be built: a field a payment processor cannot
+    /// do without is missing or unusable (an account number that is not digits, an
+    /// expiration date that is not a real `YYMMDD` date, an amount that is not a whole
+    /// number of minor units up to `u64::MAX`, `3DSecure` data without its cryptogram, …).
+    /// The payload names the field (`transactionAmount`,
+    /// `paymentData.onlinePaymentCryptogram`, `payment data` for the whole).
+    ///
+    /// Unlike [`Error::Malformed`] this says nothing against the token: the plaintext is
+    /// authentic. It is still there — [`crate::Keyring::decrypt_plaintext`] and
+    /// [`crate::Plaintext::payment`] keep it when the typed view fails — to store, forward
+    /// to a processor that reads it, or inspect.
+    PaymentData(&'static str),
+
     /// A caller-supplied parameter is not acceptable (for example a display name longer
     /// than 64 characters). The payload names the parameter.
     ///
@@ -122,6 +136,7 @@ impl Error {
             Self::UntrustedValidationUrl(_) => "untrusted_validation_url",
             Self::InvalidParameter(_) => "invalid_parameter",
             Self::MerchantIdentity(_) => "identity",
+            Self::PaymentData(_) => "payment_data",
         }
     }
 }
@@ -146,6 +161,7 @@ impl fmt::Display for Error {
             Self::UntrustedValidationUrl(why) => write!(f, "untrusted validation url: {why}"),
             Self::InvalidParameter(what) => write!(f, "invalid parameter: {what}"),
             Self::MerchantIdentity(e) => write!(f, "unusable merchant identity: {e}"),
+            Self::PaymentData(what) => write!(f, "unusable payment data field {what}"),
         }
     }
 }

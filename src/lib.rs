@@ -11,7 +11,10 @@
 //!    the embedded Apple Root CA - G3, or the [`TrustAnchors`] of a [`Verifier`]) and that
 //!    the signing time lies within a maximum age of `now`, returning a [`VerifiedToken`].
 //! 3. A [`Keyring`] picks the merchant key by `header.publicKeyHash` and decrypts the
-//!    verified token into a typed [`Payment`], whose secrets are zeroized on drop.
+//!    verified token into a typed [`Payment`], whose secrets are zeroized on drop — or,
+//!    with [`Keyring::decrypt_plaintext`], into the authenticated [`Plaintext`] itself, of
+//!    which the typed view ([`Plaintext::payment`]) is a convenience that can fail
+//!    ([`Error::PaymentData`]) without losing the payment.
 //!
 //! Verification must come first. The token is encrypted to your *public* key with an
 //! ephemeral key the sender chooses, so anyone can make a token that decrypts; only
@@ -152,10 +155,11 @@ pub use provider::{KeyAlgorithm, MerchantKey, SharedSecret, SigningScheme};
 pub use public_key_hash::PublicKeyHash;
 pub use time::UnixTime;
 pub use token::{
-    APPLE_ROOT_CA_G3_DER, AuthenticationResponse, CurrencyCode, DEFAULT_MAX_AGE, ExpirationDate,
-    Keyring, MAX_ANCHOR_INPUT_LEN, MAX_CERTIFICATES, MAX_CLOCK_SKEW, MAX_SIGNATURE_LEN,
-    MAX_TOKEN_LEN, OID_APPLE_PAY_INTERMEDIATE, OID_APPLE_PAY_LEAF, Payment, PaymentDataType,
-    PaymentToken, TrustAnchors, VerifiedToken, Verifier, Version,
+    APPLE_ROOT_CA_G3_DER, AuthenticationResponse, CardArt, CardMetadata, CurrencyCode,
+    DEFAULT_MAX_AGE, ExpirationDate, Keyring, MAX_ANCHOR_INPUT_LEN, MAX_CERTIFICATES,
+    MAX_CLOCK_SKEW, MAX_SIGNATURE_LEN, MAX_TOKEN_LEN, OID_APPLE_PAY_INTERMEDIATE,
+    OID_APPLE_PAY_LEAF, Payment, PaymentDataType, PaymentToken, Plaintext, TrustAnchors,
+    VerifiedToken, Verifier, Version,
 };
 
 /// The README's code samples, run as doctests.

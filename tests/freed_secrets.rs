@@ -128,7 +128,7 @@ fn plaintext() -> String {
 /// Set this to `true` when that lands: the cryptogram is then held to the same rule as
 /// every other secret. Until then its hits are printed and may be no more than the known
 /// ones (the scratch buffer, once per payment).
-const PAYMENT_PARSE_ZEROIZES: bool = false;
+const PAYMENT_PARSE_ZEROIZES: bool = true;
 
 fn main() {
     let pki = TestPki::new(b"applepay-crypto freed secrets").unwrap();

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod payment_view;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -39,6 +41,9 @@ pub struct Vector {
     pub expected: Expected,
     pub verify: VerifyMode,
     pub max_age: u64,
+    /// `PaymentError =`: the field the typed view must name when it refuses the plaintext
+    /// (which still decrypts); `None`: the typed view must accept it.
+    pub payment_error: Option<String>,
 }
 
 pub fn vectors_dir() -> PathBuf {
@@ -83,6 +88,7 @@ fn load(dir: &Path) -> Vector {
         expected,
         verify,
         max_age: case.get("MaxAge").map_or(300, |s| s.parse().unwrap()),
+        payment_error: case.get("PaymentError").cloned(),
         name,
         dir: dir.to_owned(),
     }

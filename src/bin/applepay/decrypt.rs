@@ -11,13 +11,15 @@ use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use applepay_crypto::{Error, Keyring, MAX_TOKEN_LEN, Payment, PaymentToken, Verifier, dangerous};
+use applepay_crypto::{
+    Error, Keyring, MAX_TOKEN_LEN, PaymentToken, Plaintext, Verifier, dangerous,
+};
 use clap::Args;
 use zeroize::Zeroizing;
 
 use crate::Failure;
 use crate::io::{SecretStdout, read_input, write_stdout};
-use crate::keys::load_keyring;
+use crate::keys::{PasswordArgs, load_keyring};
 use crate::verify::{AT_SIGNING_TIME_WARNING, TimeArgs, load_verifier, verify};
 
 #[derive(Args)]
@@ -36,9 +38,12 @@ pub(crate) struct DecryptArgs {
           value_parser = clap::value_parser!(u16).range(1..=i64::from(MAX_JOBS)))]
     pub(crate) jobs: Option<u16>,
     /// A merchant private key (PEM or DER): P-256 (SEC1 or PKCS#8) for EC_v1 tokens, RSA
-    /// (PKCS#1 or PKCS#8) for RSA_v1 tokens; repeatable, EC and RSA keys mixed.
+    /// (PKCS#1 or PKCS#8) for RSA_v1 tokens, also encrypted PKCS#8 or a .p12 (whose
+    /// certificate for the key then needs no --cert); repeatable, EC and RSA keys mixed.
     #[arg(long = "key", value_name = "FILE", required = true)]
     pub(crate) keys: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(crate) passwords: PasswordArgs,
     /// A Payment Processing certificate, paired with its key by public key; repeatable.
     #[arg(long = "cert", value_name = "FILE")]
     pub(crate) certs: Vec<PathBuf>,
@@ -53,7 +58,12 @@ pub(crate) struct DecryptArgs {
 }
 
 pub(crate) fn decrypt(args: &DecryptArgs, warnings: &mut Vec<String>) -> Result<(), Failure> {
-    let keyring = load_keyring(&args.keys, &args.certs, args.merchant_id.as_deref())?;
+    let keyring = load_keyring(
+        &args.keys,
+        &args.passwords,
+        &args.certs,
+        args.merchant_id.as_deref(),
+    )?;
     let verifier = if args.skip_verify {
         warnings.push("the token's signature was not verified (--skip-verify)".into());
         None
@@ -67,20 +77,22 @@ pub(crate) fn decrypt(args: &DecryptArgs, warnings: &mut Vec<String>) -> Result<
         return decrypt_batch(args, &keyring, verifier.as_ref());
     };
     let token = PaymentToken::from_json(&read_input(token_path)?)?;
-    let payment = decrypt_one(&token, &keyring, verifier.as_ref(), &args.time)?;
-    write_stdout(payment.plaintext())
+    let plaintext = decrypt_one(&token, &keyring, verifier.as_ref(), &args.time)?;
+    write_stdout(plaintext.as_bytes())
 }
 
-/// Verifies (unless `verifier` is `None`, i.e. `--skip-verify`) and decrypts one token.
+/// Verifies (unless `verifier` is `None`, i.e. `--skip-verify`) and decrypts one token to
+/// its authenticated plaintext. The CLI never builds the typed view, so no field of the
+/// payment data can keep it from printing an authentic plaintext.
 pub(crate) fn decrypt_one(
     token: &PaymentToken,
     keyring: &Keyring,
     verifier: Option<&Verifier>,
     time: &TimeArgs,
-) -> Result<Payment, Error> {
+) -> Result<Plaintext, Error> {
     match verifier {
-        None => dangerous::decrypt_unverified(keyring, token),
-        Some(verifier) => keyring.decrypt(&verify(token, verifier, time)?),
+        None => dangerous::decrypt_plaintext_unverified(keyring, token),
+        Some(verifier) => keyring.decrypt_plaintext(&verify(token, verifier, time)?),
     }
 }
 
@@ -308,16 +320,13 @@ pub(crate) fn batch_line(
         }),
     };
     match result {
-        Ok(payment) => {
-            // The plaintext is valid JSON, where a raw line break can only be whitespace
-            // between tokens: dropping them keeps the JSON and puts it on one line.
-            let mut out = Zeroizing::new(Vec::with_capacity(payment.plaintext().len() + 1));
-            out.extend(
-                payment
-                    .plaintext()
-                    .iter()
-                    .filter(|&&b| b != b'\n' && b != b'\r'),
-            );
+        Ok(plaintext) => {
+            // In JSON a raw line break can only be whitespace between tokens: dropping them
+            // keeps the JSON and puts it on one line. (Apple sends compact JSON, which has
+            // none: the line is the plaintext byte for byte.)
+            let bytes = plaintext.as_bytes();
+            let mut out = Zeroizing::new(Vec::with_capacity(bytes.len() + 1));
+            out.extend(bytes.iter().filter(|&&b| b != b'\n' && b != b'\r'));
             out.push(b'\n');
             (out, true)
         }

@@ -1,15 +1,13 @@
 //! Onboarding commands: `keygen`, `csr`, `hash` and `cert`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use applepay_crypto::{
-    Csr, CsrSubject, KeyAlgorithm, MerchantCertificate, PrivateKey, PublicKeyHash, UnixTime,
-};
+use applepay_crypto::{Csr, CsrSubject, KeyAlgorithm, MerchantCertificate, PrivateKey, UnixTime};
 use clap::Args;
 
 use crate::Failure;
-use crate::io::{read_file, read_secret_file, write_secret_file, write_stdout};
-use crate::keys::{LoadedKey, key_name, pkcs11_uri};
+use crate::io::{read_file, write_secret_file, write_stdout};
+use crate::keys::{self, PasswordArgs};
 use crate::verify::parse_time;
 
 #[derive(Args)]
@@ -30,9 +28,12 @@ pub(crate) struct KeygenArgs {
 
 #[derive(Args)]
 pub(crate) struct CsrArgs {
-    /// The private key (PEM or DER, any supported format), or a `pkcs11:` URI.
+    /// The private key: PEM or DER (SEC1, PKCS#8, PKCS#1), encrypted PKCS#8, or .p12; or
+    /// a `pkcs11:` URI.
     #[arg(long, value_name = "FILE|URI")]
     pub(crate) key: PathBuf,
+    #[command(flatten)]
+    pub(crate) passwords: PasswordArgs,
     /// Subject common name (default: names the certificate the key is for).
     #[arg(long, value_name = "NAME")]
     pub(crate) cn: Option<String>,
@@ -49,9 +50,12 @@ pub(crate) struct CsrArgs {
 
 #[derive(Args)]
 pub(crate) struct HashArgs {
-    /// Private key, public key, CSR or certificate, PEM or DER; or a `pkcs11:` URI.
+    /// Private key (also encrypted PKCS#8 or .p12), public key, CSR or certificate, PEM
+    /// or DER; or a `pkcs11:` URI.
     #[arg(value_name = "FILE|URI")]
     pub(crate) file: PathBuf,
+    #[command(flatten)]
+    pub(crate) passwords: PasswordArgs,
 }
 
 #[derive(Args)]
@@ -61,10 +65,12 @@ pub(crate) struct CertArgs {
     /// Report the status at this time (RFC 3339) instead of now.
     #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
     pub(crate) at: Option<UnixTime>,
-    /// A key (or public key or CSR, or a `pkcs11:` URI) to match against the
-    /// certificate; repeatable.
+    /// A key (also encrypted PKCS#8 or .p12, or a `pkcs11:` URI), public key or CSR to
+    /// match against the certificate; repeatable.
     #[arg(long = "key", value_name = "FILE|URI")]
     pub(crate) keys: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(crate) passwords: PasswordArgs,
 }
 
 /// The `cert` command's output, fields in the documented order.
@@ -121,19 +127,8 @@ fn keygen_in_token(_: &str, _: bool) -> Result<(), Failure> {
     ))
 }
 
-/// The public key hash of a file, or of the key a `pkcs11:` URI names.
-fn hash_of(argument: &Path) -> Result<PublicKeyHash, Failure> {
-    if pkcs11_uri(argument).is_some() {
-        return Ok(LoadedKey::load(argument)?.public_key_hash());
-    }
-    // The file may be a private key.
-    Ok(PublicKeyHash::from_pem_or_der(&read_secret_file(
-        argument,
-    )?)?)
-}
-
 pub(crate) fn csr(args: &CsrArgs) -> Result<(), Failure> {
-    let key = LoadedKey::load(&args.key)?;
+    let key = keys::load_key(&args.key, &args.passwords)?.key;
     let mut subject = CsrSubject::new();
     let default_cn = match key.algorithm() {
         KeyAlgorithm::P256 => "Apple Pay Payment Processing",
@@ -154,7 +149,7 @@ pub(crate) fn csr(args: &CsrArgs) -> Result<(), Failure> {
 }
 
 pub(crate) fn hash(args: &HashArgs) -> Result<(), Failure> {
-    let hash = hash_of(&args.file)?;
+    let hash = keys::public_key_hash(&args.file, &args.passwords)?;
     write_stdout(format!("{hash}\n").as_bytes())
 }
 
@@ -163,9 +158,9 @@ pub(crate) fn cert(args: &CertArgs) -> Result<(), Failure> {
     let cert = MerchantCertificate::from_pem_or_der(&read_file(&args.file)?)?;
     let mut matching_key = None;
     for path in &args.keys {
-        let hash = hash_of(path)?;
+        let hash = keys::public_key_hash(path, &args.passwords)?;
         if matching_key.is_none() && hash == cert.public_key_hash() {
-            matching_key = Some(key_name(path));
+            matching_key = Some(keys::key_name(path));
         }
     }
     let report = CertReport {

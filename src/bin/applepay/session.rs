@@ -21,11 +21,11 @@ use clap::{Args, ValueEnum};
 use rustls::RootCertStore;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
-use zeroize::Zeroizing;
 
 use crate::Failure;
 use crate::https::{self, Body, fail};
-use crate::io::{read_file, write_stdout};
+use crate::io::{read_file, read_secret_file, write_stdout};
+use crate::keys::PasswordArgs;
 use crate::onboarding::os_rng;
 
 #[derive(Args)]
@@ -41,10 +41,8 @@ pub(crate) struct SessionArgs {
     /// The identity's private key (PEM or DER, may be encrypted), if not in --identity.
     #[arg(long, value_name = "FILE|URI")]
     identity_key: Option<String>,
-    /// A file whose first line is the password of the .p12 or the encrypted key
-    /// (default: $APPLEPAY_KEY_PASSWORD).
-    #[arg(long, value_name = "FILE")]
-    password_file: Option<PathBuf>,
+    #[command(flatten)]
+    passwords: PasswordArgs,
     /// The merchant identifier (default: the identity certificate's UID).
     #[arg(long, value_name = "ID")]
     merchant_id: Option<String>,
@@ -168,8 +166,8 @@ pub(crate) fn session(args: &SessionArgs) -> Result<(), Failure> {
 fn load_identity(args: &SessionArgs) -> Result<MerchantIdentity, Failure> {
     let identity_error = |e: Error| fail("identity", e.to_string());
     let now = UnixTime::now();
-    let input = Zeroizing::new(read_file(&args.identity)?);
-    let password = crate::keys::read_password(args.password_file.as_deref())?;
+    let input = read_secret_file(&args.identity)?;
+    let password = args.passwords.password()?;
     let key_path = match args.identity_key.as_deref() {
         Some(uri) if crate::keys::pkcs11_uri(Path::new(uri)).is_some() => {
             return identity_in_token(&input, uri, now);
@@ -193,7 +191,7 @@ fn load_identity(args: &SessionArgs) -> Result<MerchantIdentity, Failure> {
         Err(e) => return Err(identity_error(e)),
     };
     let key_input = match key_path {
-        Some(path) => Zeroizing::new(read_file(path)?),
+        Some(path) => read_secret_file(path)?,
         None => input,
     };
     let key = match password.as_deref() {
