@@ -228,6 +228,9 @@ pub enum KeyImportError {
     /// The PKCS#12 file holds more bags than `MAX_PKCS12_BAGS` (feature `pkcs12`).
     /// Export only the key and its certificate chain.
     TooManyBags,
+    /// A key in a PKCS#11 token (an HSM) could not be found or used; the payload says
+    /// why (feature `pkcs11`).
+    Pkcs11(Pkcs11Error),
 }
 
 impl fmt::Display for KeyImportError {
@@ -242,7 +245,118 @@ impl fmt::Display for KeyImportError {
             Self::NoPrivateKey => "no private key found",
             Self::WorkFactorTooHigh => "key derivation work factor over the limit",
             Self::TooManyBags => "too many bags in the pkcs#12 file",
+            Self::Pkcs11(e) => return write!(f, "pkcs11: {e}"),
         })
+    }
+}
+
+/// Why a key in a PKCS#11 token (an HSM) could not be found or used (feature `pkcs11`).
+///
+/// Each variant names one cause an operator can fix; module return values outside this
+/// set are [`Pkcs11Error::Module`], naming the function and its `CKR_` code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Pkcs11Error {
+    /// The `pkcs11:` URI does not parse (RFC 7512); the payload says why.
+    InvalidUri(&'static str),
+    /// The URI names no module: add `module-path=/path/to/the/vendor/module.so`.
+    NoModule,
+    /// The module could not be loaded: no such file, or not a PKCS#11 module.
+    ModuleLoad,
+    /// No token matches the URI's token and slot attributes (`token=` is the label).
+    TokenNotFound,
+    /// Several tokens match the URI: name one with `token=` or `serial=`.
+    AmbiguousToken,
+    /// The token requires a login and no PIN was given: add `pin-source=` or
+    /// `pin-value=`.
+    PinRequired,
+    /// The token refused the PIN (`CKR_PIN_INCORRECT`).
+    WrongPin,
+    /// The token's user PIN is locked after too many wrong attempts (`CKR_PIN_LOCKED`,
+    /// or the token reports `CKF_USER_PIN_LOCKED`): the security officer must unlock it.
+    PinLocked,
+    /// The `pin-source` could not be read.
+    PinSourceUnreadable,
+    /// No private key in the token matches the URI's `object=` (label) and `id=`.
+    ObjectNotFound,
+    /// Several private keys match the URI: name one with `object=` or `id=`.
+    AmbiguousObject,
+    /// Key generation: a private key matching the URI already exists in the token.
+    ObjectExists,
+    /// The object is not a P-256 or RSA (2048 to 4096 bits) private key, or not the kind
+    /// of key this operation needs (an RSA key for an `EC_v1` token, say).
+    WrongKeyType,
+    /// The token holds no public key for the P-256 private key (no public key object with
+    /// its `CKA_ID`), so its public key hash cannot be known.
+    NoPublicKey,
+    /// The token forbids this use of the key: the payload names the attribute that is
+    /// false (`CKA_DERIVE` for `EC_v1` decryption, `CKA_DECRYPT` for `RSA_v1`,
+    /// `CKA_SIGN` for CSRs and TLS). Set it with the vendor's tool, or generate the key
+    /// with it.
+    UsageNotAllowed(&'static str),
+    /// The module does not implement a mechanism this operation needs, or not with the
+    /// parameters Apple Pay requires; the payload names it (e.g. SoftHSM2 2.6 lacks
+    /// `CKM_RSA_PKCS_OAEP` with SHA-256).
+    MechanismUnsupported(&'static str),
+    /// [`crate::MerchantKey::ecdh_p256`] was asked for the raw ECDH secret of a key in a
+    /// token: it never leaves the token. Token decryption does not need it.
+    SecretStaysInToken,
+    /// A module call failed for another reason.
+    Module {
+        /// The PKCS#11 function, e.g. `C_DeriveKey`.
+        function: &'static str,
+        /// Its return value, e.g. `CKR_DEVICE_ERROR`.
+        code: &'static str,
+    },
+}
+
+impl fmt::Display for Pkcs11Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidUri(why) => write!(f, "invalid pkcs11 uri: {why}"),
+            Self::NoModule => {
+                f.write_str("the pkcs11 uri names no module: add ?module-path=/path/to/module.so")
+            }
+            Self::ModuleLoad => f.write_str(
+                "the pkcs11 module could not be loaded (no such file, or not a pkcs11 module)",
+            ),
+            Self::TokenNotFound => f.write_str("no pkcs11 token matches the uri"),
+            Self::AmbiguousToken => {
+                f.write_str("several pkcs11 tokens match the uri: add token= or serial=")
+            }
+            Self::PinRequired => {
+                f.write_str("the token needs a pin: add pin-source= or pin-value= to the uri")
+            }
+            Self::WrongPin => f.write_str("wrong pin for the token (CKR_PIN_INCORRECT)"),
+            Self::PinLocked => f.write_str("the token's user pin is locked (CKR_PIN_LOCKED)"),
+            Self::PinSourceUnreadable => f.write_str("the pin-source file could not be read"),
+            Self::ObjectNotFound => f.write_str("no private key in the token matches the uri"),
+            Self::AmbiguousObject => {
+                f.write_str("several private keys match the uri: add object= or id=")
+            }
+            Self::ObjectExists => {
+                f.write_str("a private key matching the uri already exists in the token")
+            }
+            Self::WrongKeyType => f.write_str(
+                "the object is not a p-256 or rsa private key of the kind this operation needs",
+            ),
+            Self::NoPublicKey => {
+                f.write_str("the token holds no public key for the private key (same CKA_ID)")
+            }
+            Self::UsageNotAllowed(attribute) => {
+                write!(
+                    f,
+                    "the token forbids this use of the key ({attribute} is false)"
+                )
+            }
+            Self::MechanismUnsupported(mechanism) => {
+                write!(f, "the pkcs11 module does not support {mechanism}")
+            }
+            Self::SecretStaysInToken => {
+                f.write_str("the ecdh secret of a key in a pkcs11 token stays in the token")
+            }
+            Self::Module { function, code } => write!(f, "{function} failed: {code}"),
+        }
     }
 }
 

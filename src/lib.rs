@@ -123,10 +123,13 @@ mod token;
 #[doc(hidden)]
 pub mod bench_hooks;
 
-pub use error::{ChainError, Error, IdentityError, KeyImportError};
+pub use error::{ChainError, Error, IdentityError, KeyImportError, Pkcs11Error};
 #[cfg(feature = "pkcs12")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pkcs12")))]
 pub use keys::MAX_PKCS12_BAGS;
+#[cfg(feature = "pkcs11")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pkcs11")))]
+pub use keys::pkcs11;
 pub use keys::{
     MAX_KDF_WORK, MAX_KEY_INPUT_LEN, MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY,
     MAX_SCRYPT_PARALLELIZATION, MAX_SCRYPT_WORK, PrivateKey, RSA_KEY_BITS,

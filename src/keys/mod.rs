@@ -11,6 +11,8 @@ pub(crate) mod kdf_work;
 mod key_hash;
 pub(crate) mod keygen;
 pub(crate) mod pem;
+#[cfg(feature = "pkcs11")]
+pub mod pkcs11;
 #[cfg(feature = "pkcs12")]
 pub(crate) mod pkcs12_bounds;
 pub(crate) mod private_key;

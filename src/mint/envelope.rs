@@ -54,13 +54,12 @@ fn aes_gcm_seal(key: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, Error> {
 
 /// `EC_v1` encryption: ECDH, Apple's KDF, AES-256-GCM with a zero 16-byte IV.
 pub(crate) fn ec_v1(
-    merchant_key: &p256::SecretKey,
+    merchant_public: &p256::PublicKey,
     merchant_id: &str,
     spec: &TokenSpec,
 ) -> Result<Envelope, Error> {
     let ephemeral = p256_key(&spec.ephemeral_seed, "ephemeral")?;
     let ephemeral_spki = spki_p256(ephemeral.verifying_key())?;
-    let merchant_public = merchant_key.public_key();
     let merchant_spki = merchant_public
         .to_public_key_der()
         .map_err(|_| Error::InvalidParameter("merchant key"))?

@@ -192,12 +192,34 @@ impl TestPki {
     /// Mints a token: the `paymentData` JSON object, as Apple sends it.
     pub fn mint(&self, spec: &TokenSpec) -> Result<String, Error> {
         let envelope = match spec.version {
-            Version::EcV1 => envelope::ec_v1(&self.merchant_key, &self.merchant_id, spec)?,
+            Version::EcV1 => {
+                envelope::ec_v1(&self.merchant_key.public_key(), &self.merchant_id, spec)?
+            }
             Version::RsaV1 => {
                 let rsa = self.rsa()?;
                 envelope::rsa_v1(&rsa.merchant_key, &rsa.leaf_key, spec)?
             }
         };
+        self.sign_envelope(spec, envelope)
+    }
+
+    /// Mints an `EC_v1` token like [`TestPki::mint`], but encrypted for another P-256
+    /// public key (`merchant_spki`, a DER `SubjectPublicKeyInfo`) whose private half the
+    /// simulator need not hold: a key generated inside an HSM, say. The merchant
+    /// identity is still this PKI's merchant id. `spec.version` must be `EC_v1`.
+    pub fn mint_for(&self, spec: &TokenSpec, merchant_spki: &[u8]) -> Result<String, Error> {
+        use spki::DecodePublicKey;
+        if spec.version != Version::EcV1 {
+            return Err(Error::InvalidParameter("version"));
+        }
+        let public = p256::PublicKey::from_public_key_der(merchant_spki)
+            .map_err(|_| Error::InvalidParameter("merchant key"))?;
+        let envelope = envelope::ec_v1(&public, &self.merchant_id, spec)?;
+        self.sign_envelope(spec, envelope)
+    }
+
+    /// Signs an envelope and writes the token's JSON.
+    fn sign_envelope(&self, spec: &TokenSpec, envelope: Envelope) -> Result<String, Error> {
         let Envelope {
             key_field,
             mut key_value,

@@ -100,9 +100,12 @@ pub trait MerchantKey: Send + Sync {
     /// SHA-256, empty label (RFC 8017 §7.1.2). Returns the unwrapped AES key, which for a
     /// genuine token is 16 bytes (AES-128-GCM).
     ///
-    /// Every failure — a ciphertext of the wrong length, bad OAEP padding, a key that is
-    /// not the one the token was made for — must be [`Error::DecryptionFailed`], and must
-    /// take the same time: callers map any error to that variant anyway.
+    /// Every failure that depends on the ciphertext — a ciphertext of the wrong length,
+    /// bad OAEP padding, a key that is not the one the token was made for — must be
+    /// [`Error::DecryptionFailed`], and must take the same time: callers map any error
+    /// to that variant anyway. The one exception is a key that cannot unwrap at all,
+    /// whatever the ciphertext (an HSM that lacks the mechanism, a key not allowed to
+    /// decrypt): it may say so with an [`Error::KeyImport`], which callers pass on.
     ///
     /// # Side channels: only unwrap verified tokens
     ///

@@ -40,11 +40,15 @@ pub(crate) fn decrypt(
             let wrapped = token
                 .wrapped_key()
                 .ok_or(Error::Malformed("header.wrappedKey"))?;
-            // Whatever went wrong — padding, length, another key — is one opaque error,
-            // whatever the key implementation reported.
-            let symmetric_key = key
-                .rsa_oaep_sha256_decrypt(wrapped)
-                .map_err(|_| Error::DecryptionFailed)?;
+            // Whatever went wrong with the ciphertext — padding, length, another key — is
+            // one opaque error, whatever the key implementation reported. Only a key that
+            // cannot unwrap at all (an HSM without the mechanism, a key not allowed to
+            // decrypt) says so, with a key error decided before the ciphertext is read:
+            // it tells nothing about the ciphertext.
+            let symmetric_key = key.rsa_oaep_sha256_decrypt(wrapped).map_err(|e| match e {
+                Error::KeyImport(_) => e,
+                _ => Error::DecryptionFailed,
+            })?;
             if symmetric_key.len() != RSA_V1_KEY_LEN {
                 return Err(Error::DecryptionFailed);
             }

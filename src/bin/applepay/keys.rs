@@ -9,6 +9,9 @@
 //! environment variable `APPLEPAY_KEY_PASSWORD` — never a command-line value, which any
 //! user could read in `ps`.
 //!
+//! A key argument may also be an RFC 7512 `pkcs11:` URI naming a key in a PKCS#11 token
+//! (feature `pkcs11`; see `pkcs11.rs`).
+//!
 //! New key sources belong here too: [`load_key`] is the one function that turns a key
 //! argument into a key, [`public_key_hash`] the one that hashes one, and [`load_keyring`]
 //! pairs keys with their certificates for `decrypt`.
@@ -16,7 +19,8 @@
 use std::path::{Path, PathBuf};
 
 use applepay_crypto::{
-    Error, KeyImportError, Keyring, MerchantCertificate, Pkcs12, PrivateKey, PublicKeyHash,
+    Error, KeyAlgorithm, KeyImportError, Keyring, MerchantCertificate, MerchantKey, Pkcs12,
+    PrivateKey, PublicKeyHash,
 };
 use clap::Args;
 use zeroize::Zeroizing;
@@ -59,9 +63,89 @@ impl PasswordArgs {
     }
 }
 
-/// A private key read from a file, with the certificate stored beside it in a `.p12`.
+/// A merchant private key: read from a file, or held in a PKCS#11 token.
+pub(crate) enum AnyKey {
+    File(PrivateKey),
+    #[cfg(feature = "pkcs11")]
+    Pkcs11(applepay_crypto::pkcs11::Pkcs11Key),
+}
+
+impl AnyKey {
+    pub(crate) fn merchant_key(&self) -> &dyn MerchantKey {
+        match self {
+            Self::File(key) => key,
+            #[cfg(feature = "pkcs11")]
+            Self::Pkcs11(key) => key,
+        }
+    }
+
+    pub(crate) fn algorithm(&self) -> KeyAlgorithm {
+        match self {
+            Self::File(key) => key.algorithm(),
+            #[cfg(feature = "pkcs11")]
+            Self::Pkcs11(key) => key.algorithm(),
+        }
+    }
+
+    pub(crate) fn public_key_hash(&self) -> PublicKeyHash {
+        PublicKeyHash::of_spki_der(self.merchant_key().public_key_spki())
+    }
+
+    fn add_with_certificate(
+        self,
+        keyring: &mut Keyring,
+        cert: &MerchantCertificate,
+    ) -> Result<(), Failure> {
+        match self {
+            Self::File(key) => keyring.add_with_certificate(key, cert)?,
+            #[cfg(feature = "pkcs11")]
+            Self::Pkcs11(key) => keyring.add_with_certificate(key, cert)?,
+        };
+        Ok(())
+    }
+
+    fn add_with_merchant_id(self, keyring: &mut Keyring, id: &str) {
+        match self {
+            Self::File(key) => keyring.add_with_merchant_id(key, id),
+            #[cfg(feature = "pkcs11")]
+            Self::Pkcs11(key) => keyring.add_with_merchant_id(key, id),
+        };
+    }
+}
+
+/// The `pkcs11:` URI in a key argument, if it is one.
+pub(crate) fn pkcs11_uri(argument: &Path) -> Option<&str> {
+    let text = argument.to_str()?;
+    let scheme = text.get(..7)?;
+    scheme.eq_ignore_ascii_case("pkcs11:").then_some(text)
+}
+
+/// A key argument as it may be shown: a `pkcs11:` URI without its query, which may hold
+/// the PIN (`pin-value=`).
+pub(crate) fn key_name(argument: &Path) -> String {
+    match pkcs11_uri(argument) {
+        Some(uri) => uri.split('?').next().unwrap_or(uri).to_owned(),
+        None => argument.display().to_string(),
+    }
+}
+
+/// The key a `pkcs11:` URI names.
+#[cfg(feature = "pkcs11")]
+fn load_pkcs11_key(uri: &str) -> Result<AnyKey, Failure> {
+    Ok(AnyKey::Pkcs11(crate::pkcs11::open_key(uri)?))
+}
+
+#[cfg(not(feature = "pkcs11"))]
+fn load_pkcs11_key(_: &str) -> Result<AnyKey, Failure> {
+    Err(Failure::Usage(
+        "pkcs11: keys need applepay built with --features pkcs11".into(),
+    ))
+}
+
+/// A private key read from a file, with the certificate stored beside it in a `.p12`, or
+/// a key in a PKCS#11 token.
 pub(crate) struct LoadedKey {
-    pub(crate) key: PrivateKey,
+    pub(crate) key: AnyKey,
     /// The certificate of the key, when the file is a `.p12` that holds one.
     pub(crate) certificate: Option<MerchantCertificate>,
 }
@@ -79,6 +163,12 @@ fn needs_password(path: &Path) -> Failure {
 
 /// Loads the private key in `path`, in any form users hold it.
 pub(crate) fn load_key(path: &Path, passwords: &PasswordArgs) -> Result<LoadedKey, Failure> {
+    if let Some(uri) = pkcs11_uri(path) {
+        return Ok(LoadedKey {
+            key: load_pkcs11_key(uri)?,
+            certificate: None,
+        });
+    }
     let bytes = read_secret_file(path)?;
     load_key_from(path, &bytes, passwords)
 }
@@ -91,7 +181,7 @@ fn load_key_from(
     let unencrypted = match PrivateKey::from_pem_or_der(bytes) {
         Ok(key) => {
             return Ok(LoadedKey {
-                key,
+                key: AnyKey::File(key),
                 certificate: None,
             });
         }
@@ -103,7 +193,7 @@ fn load_key_from(
         let password = password.ok_or_else(|| needs_password(path))?;
         let key = PrivateKey::decrypt_pem_or_der(bytes, &password)?;
         return Ok(LoadedKey {
-            key,
+            key: AnyKey::File(key),
             certificate: None,
         });
     }
@@ -121,7 +211,10 @@ fn load_key_from(
     };
     let (key, certificates) = p12.into_parts();
     let certificate = certificates.into_iter().find(|c| c.matches_key(&key));
-    Ok(LoadedKey { key, certificate })
+    Ok(LoadedKey {
+        key: AnyKey::File(key),
+        certificate,
+    })
 }
 
 /// The public key hash of `path`: a certificate, CSR or public key, or a private key in
@@ -130,6 +223,9 @@ pub(crate) fn public_key_hash(
     path: &Path,
     passwords: &PasswordArgs,
 ) -> Result<PublicKeyHash, Failure> {
+    if pkcs11_uri(path).is_some() {
+        return Ok(load_key(path, passwords)?.key.public_key_hash());
+    }
     let bytes = read_secret_file(path)?;
     match PublicKeyHash::from_pem_or_der(&bytes) {
         Ok(hash) => Ok(hash),
@@ -174,19 +270,19 @@ pub(crate) fn load_keyring(
         {
             Some((_, cert, used)) => {
                 *used = true;
-                keyring.add_with_certificate(key, cert)?;
+                key.add_with_certificate(&mut keyring, cert)?;
             }
             None => match (bundled, merchant_id) {
                 (Some(cert), _) => {
-                    keyring.add_with_certificate(key, &cert)?;
+                    key.add_with_certificate(&mut keyring, &cert)?;
                 }
                 (None, Some(id)) => {
-                    keyring.add_with_merchant_id(key, id);
+                    key.add_with_merchant_id(&mut keyring, id);
                 }
                 (None, None) => {
                     return Err(Failure::Usage(format!(
                         "key {} has neither a matching --cert nor --merchant-id",
-                        path.display()
+                        key_name(path)
                     )));
                 }
             },

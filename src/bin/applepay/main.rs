@@ -15,6 +15,8 @@ mod https;
 mod io;
 mod keys;
 mod onboarding;
+#[cfg(feature = "pkcs11")]
+mod pkcs11;
 mod session;
 mod validation;
 mod verify;

@@ -17,14 +17,20 @@ pub(crate) struct KeygenArgs {
     pub(crate) rsa: bool,
     /// Write the key to this new file (mode 0600; an existing file is never overwritten)
     /// instead of stdout.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "pkcs11")]
     pub(crate) out: Option<PathBuf>,
+    /// Generate the key pair inside the PKCS#11 token this `pkcs11:` URI names (with
+    /// `object=` or `id=` for the new key), not extractable, and print its public key
+    /// hash.
+    #[arg(long, value_name = "URI")]
+    pub(crate) pkcs11: Option<String>,
 }
 
 #[derive(Args)]
 pub(crate) struct CsrArgs {
-    /// The private key: PEM or DER (SEC1, PKCS#8, PKCS#1), encrypted PKCS#8, or .p12.
-    #[arg(long, value_name = "FILE")]
+    /// The private key: PEM or DER (SEC1, PKCS#8, PKCS#1), encrypted PKCS#8, or .p12; or
+    /// a `pkcs11:` URI.
+    #[arg(long, value_name = "FILE|URI")]
     pub(crate) key: PathBuf,
     #[command(flatten)]
     pub(crate) passwords: PasswordArgs,
@@ -45,7 +51,8 @@ pub(crate) struct CsrArgs {
 #[derive(Args)]
 pub(crate) struct HashArgs {
     /// Private key (also encrypted PKCS#8 or .p12), public key, CSR or certificate, PEM
-    /// or DER.
+    /// or DER; or a `pkcs11:` URI.
+    #[arg(value_name = "FILE|URI")]
     pub(crate) file: PathBuf,
     #[command(flatten)]
     pub(crate) passwords: PasswordArgs,
@@ -58,9 +65,9 @@ pub(crate) struct CertArgs {
     /// Report the status at this time (RFC 3339) instead of now.
     #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
     pub(crate) at: Option<UnixTime>,
-    /// A key (also encrypted PKCS#8 or .p12), public key or CSR to match against the
-    /// certificate; repeatable.
-    #[arg(long = "key", value_name = "FILE")]
+    /// A key (also encrypted PKCS#8 or .p12, or a `pkcs11:` URI), public key or CSR to
+    /// match against the certificate; repeatable.
+    #[arg(long = "key", value_name = "FILE|URI")]
     pub(crate) keys: Vec<PathBuf>,
     #[command(flatten)]
     pub(crate) passwords: PasswordArgs,
@@ -86,6 +93,9 @@ pub(crate) fn os_rng() -> rand_core::UnwrapErr<getrandom::SysRng> {
 }
 
 pub(crate) fn keygen(args: &KeygenArgs) -> Result<(), Failure> {
+    if let Some(uri) = &args.pkcs11 {
+        return keygen_in_token(uri, args.rsa);
+    }
     let mut rng = os_rng();
     let key = if args.rsa {
         PrivateKey::generate_rsa2048(&mut rng)?
@@ -97,6 +107,24 @@ pub(crate) fn keygen(args: &KeygenArgs) -> Result<(), Failure> {
         None => write_stdout(pem.as_bytes()),
         Some(path) => write_secret_file(path, pem.as_bytes()),
     }
+}
+
+#[cfg(feature = "pkcs11")]
+fn keygen_in_token(uri: &str, rsa: bool) -> Result<(), Failure> {
+    let algorithm = if rsa {
+        KeyAlgorithm::Rsa
+    } else {
+        KeyAlgorithm::P256
+    };
+    let key = crate::pkcs11::generate_key(uri, algorithm)?;
+    write_stdout(format!("{}\n", key.public_key_hash()).as_bytes())
+}
+
+#[cfg(not(feature = "pkcs11"))]
+fn keygen_in_token(_: &str, _: bool) -> Result<(), Failure> {
+    Err(Failure::Usage(
+        "--pkcs11 needs applepay built with --features pkcs11".into(),
+    ))
 }
 
 pub(crate) fn csr(args: &CsrArgs) -> Result<(), Failure> {
@@ -116,7 +144,7 @@ pub(crate) fn csr(args: &CsrArgs) -> Result<(), Failure> {
     if let Some(email) = &args.email {
         subject = subject.email(email);
     }
-    let csr = Csr::create(&key, &subject, &mut os_rng())?;
+    let csr = Csr::create(key.merchant_key(), &subject, &mut os_rng())?;
     write_stdout(csr.to_pem()?.as_bytes())
 }
 
@@ -132,7 +160,7 @@ pub(crate) fn cert(args: &CertArgs) -> Result<(), Failure> {
     for path in &args.keys {
         let hash = keys::public_key_hash(path, &args.passwords)?;
         if matching_key.is_none() && hash == cert.public_key_hash() {
-            matching_key = Some(path.display().to_string());
+            matching_key = Some(keys::key_name(path));
         }
     }
     let report = CertReport {

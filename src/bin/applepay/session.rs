@@ -169,11 +169,8 @@ fn load_identity(args: &SessionArgs) -> Result<MerchantIdentity, Failure> {
     let input = read_secret_file(&args.identity)?;
     let password = args.passwords.password()?;
     let key_path = match args.identity_key.as_deref() {
-        Some(uri) if uri.starts_with("pkcs11:") => {
-            return Err(fail(
-                "identity",
-                "pkcs11: key URIs need the PKCS#11 support (feature pkcs11)",
-            ));
+        Some(uri) if crate::keys::pkcs11_uri(Path::new(uri)).is_some() => {
+            return identity_in_token(&input, uri, now);
         }
         other => other.map(Path::new),
     };
@@ -203,6 +200,25 @@ fn load_identity(args: &SessionArgs) -> Result<MerchantIdentity, Failure> {
     }
     .map_err(identity_error)?;
     MerchantIdentity::new(chain, Arc::new(key), now).map_err(identity_error)
+}
+
+/// A certificate (chain) file with its key in a PKCS#11 token: the handshake is signed in
+/// the token (RSA-PSS for TLS 1.3). A key that cannot be opened is a `key_import` error
+/// naming the cause, as for every command that takes a key.
+#[cfg(feature = "pkcs11")]
+fn identity_in_token(input: &[u8], uri: &str, now: UnixTime) -> Result<MerchantIdentity, Failure> {
+    let identity_error = |e: Error| fail("identity", e.to_string());
+    let chain = MerchantCertificate::chain_from_pem_or_der(input).map_err(identity_error)?;
+    let key = crate::pkcs11::open_key(uri)?;
+    MerchantIdentity::new(chain, Arc::new(key), now).map_err(identity_error)
+}
+
+#[cfg(not(feature = "pkcs11"))]
+fn identity_in_token(_: &[u8], _: &str, _: UnixTime) -> Result<MerchantIdentity, Failure> {
+    Err(fail(
+        "identity",
+        "pkcs11: key URIs need applepay built with --features pkcs11",
+    ))
 }
 
 fn looks_like_pem(input: &[u8]) -> bool {

@@ -1,0 +1,166 @@
+//! One `EC_v1` token decrypted with a key held in SoftHSM2 beside the same key in memory
+//! (criterion): `cargo bench --features pkcs11,test-util --bench pkcs11`.
+//!
+//! Ids: `pkcs11/decrypt_ec_v1/in_memory` and `pkcs11/decrypt_ec_v1/softhsm2` (ECDH and the
+//! KDF in the token, `CKM_ECDH1_DERIVE` + `C_DigestKey`, then AES-GCM in the crate), both
+//! on a verified token through a `Keyring`, so the difference is the token's share.
+//!
+//! Like `tests/pkcs11.rs`, `main` first makes a throwaway SoftHSM2 token directory,
+//! imports the key with `softhsm2-util`, and runs itself again with `SOFTHSM2_CONF`
+//! pointing there. SoftHSM2 missing is an error saying how to install it.
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::process::Command;
+
+use applepay_crypto::mint::{SAMPLE_PLAINTEXT, TestPki, TokenSpec};
+use applepay_crypto::pkcs11::cryptoki::context::Pkcs11;
+use applepay_crypto::pkcs11::cryptoki::error::{Error as CkError, RvError};
+use applepay_crypto::pkcs11::cryptoki::object::{Attribute, ObjectClass};
+use applepay_crypto::pkcs11::cryptoki::session::UserType;
+use applepay_crypto::pkcs11::cryptoki::types::AuthPin;
+use applepay_crypto::pkcs11::{Pkcs11Module, Pkcs11Uri};
+use applepay_crypto::{DEFAULT_MAX_AGE, Keyring, PaymentToken, UnixTime};
+use criterion::Criterion;
+
+const CHILD: &str = "APPLEPAY_PKCS11_BENCH_DIR";
+const TOKEN: &str = "bench";
+const PIN: &str = "1234";
+const LABEL: &str = "merchant";
+const MODULE_CANDIDATES: [&str; 3] = [
+    "/usr/lib/softhsm/libsofthsm2.so",
+    "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
+    "/usr/local/lib/softhsm/libsofthsm2.so",
+];
+
+fn main() {
+    if std::env::var_os(CHILD).is_some() {
+        let mut criterion = Criterion::default().configure_from_args();
+        benches(&mut criterion);
+        criterion.final_summary();
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("applepay-pkcs11-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("tokens")).unwrap();
+    let conf = dir.join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+            dir.join("tokens").display()
+        ),
+    )
+    .unwrap();
+    let key = dir.join("key.pem");
+    std::fs::write(
+        &key,
+        pki()
+            .merchant_key()
+            .unwrap()
+            .to_pkcs8_pem()
+            .unwrap()
+            .as_bytes(),
+    )
+    .unwrap();
+    let key = key.display().to_string();
+    for args in [
+        &[
+            "--init-token",
+            "--free",
+            "--label",
+            TOKEN,
+            "--pin",
+            PIN,
+            "--so-pin",
+            "5678",
+        ][..],
+        &[
+            "--import", &key, "--token", TOKEN, "--label", LABEL, "--id", "01", "--pin", PIN,
+        ],
+    ] {
+        let status = Command::new("softhsm2-util")
+            .args(args)
+            .env("SOFTHSM2_CONF", &conf)
+            .status()
+            .unwrap_or_else(|e| panic!("softhsm2-util ({e}): apt-get install -y softhsm2"));
+        assert!(status.success(), "softhsm2-util {args:?}");
+    }
+    let status = Command::new(std::env::current_exe().unwrap())
+        .args(std::env::args_os().skip(1))
+        .env(CHILD, &dir)
+        .env("SOFTHSM2_CONF", &conf)
+        .status()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    std::process::exit(status.code().unwrap_or(1));
+}
+
+fn pki() -> TestPki {
+    TestPki::new(b"pkcs11 bench").unwrap()
+}
+
+fn module_path() -> PathBuf {
+    MODULE_CANDIDATES
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+        .expect("SoftHSM2 is not installed: apt-get install -y softhsm2")
+}
+
+fn benches(c: &mut Criterion) {
+    let pki = pki();
+    let loaded = Pkcs11::new(module_path()).unwrap();
+    let module = Pkcs11Module::new(loaded.clone()).unwrap();
+    // softhsm2-util imports EC keys without CKA_DERIVE.
+    let slot = loaded.get_slots_with_token().unwrap()[0];
+    let session = loaded.open_rw_session(slot).unwrap();
+    match session.login(UserType::User, Some(&AuthPin::new(PIN.into()))) {
+        Ok(()) | Err(CkError::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => {}
+        Err(e) => panic!("login: {e}"),
+    }
+    let handle = session
+        .find_objects(&[
+            Attribute::Class(ObjectClass::PRIVATE_KEY),
+            Attribute::Label(LABEL.as_bytes().to_vec()),
+        ])
+        .unwrap()[0];
+    session
+        .update_attributes(handle, &[Attribute::Derive(true)])
+        .unwrap();
+
+    let uri = Pkcs11Uri::parse(&format!("pkcs11:token={TOKEN};object={LABEL}")).unwrap();
+    let mut in_token = Keyring::new();
+    in_token.add_with_merchant_id(module.open_key(&uri, Some(PIN)).unwrap(), pki.merchant_id());
+    let mut in_memory = Keyring::new();
+    in_memory.add_with_merchant_id(pki.merchant_key().unwrap(), pki.merchant_id());
+
+    let signed = UnixTime::parse_rfc3339("2026-01-02T03:04:05Z").unwrap();
+    let json = pki
+        .mint(&TokenSpec::new(
+            SAMPLE_PLAINTEXT.as_bytes().to_vec(),
+            signed,
+        ))
+        .unwrap();
+    let verified = PaymentToken::from_json(json.as_bytes())
+        .unwrap()
+        .verify(
+            &pki.verifier(),
+            signed.saturating_add_secs(10),
+            DEFAULT_MAX_AGE,
+        )
+        .unwrap();
+    assert_eq!(
+        in_token.decrypt(&verified).unwrap().plaintext(),
+        in_memory.decrypt(&verified).unwrap().plaintext()
+    );
+
+    let mut group = c.benchmark_group("pkcs11");
+    group.bench_function("decrypt_ec_v1/in_memory", |b| {
+        b.iter(|| in_memory.decrypt(black_box(&verified)).unwrap());
+    });
+    group.bench_function("decrypt_ec_v1/softhsm2", |b| {
+        b.iter(|| in_token.decrypt(black_box(&verified)).unwrap());
+    });
+    group.finish();
+}
