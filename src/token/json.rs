@@ -102,13 +102,13 @@ pub(super) enum PaymentDataValue<'a> {
 }
 
 /// Reads a token's top level (either shape). `what` names the document in errors.
-pub(super) fn read_token<'a>(input: &'a [u8], what: &'static str) -> Result<TokenJson<'a>, Error> {
+pub(super) fn read_token<'a>(input: &'a str, what: &'static str) -> Result<TokenJson<'a>, Error> {
     read(input, what, TokenJson::default())
 }
 
 /// Reads a bare `paymentData` object (from a `paymentData` string).
 pub(super) fn read_payment_data<'a>(
-    input: &'a [u8],
+    input: &'a str,
     what: &'static str,
 ) -> Result<PaymentDataJson<'a>, Error> {
     read(input, what, Nested::default()).map(|nested| nested.0)
@@ -116,7 +116,7 @@ pub(super) fn read_payment_data<'a>(
 
 /// Reads `input`, which must be one JSON object of kind `F` (surrounding whitespace
 /// allowed).
-fn read<'a, F: Fields<'a>>(input: &'a [u8], what: &'static str, fields: F) -> Result<F, Error> {
+fn read<'a, F: Fields<'a>>(input: &'a str, what: &'static str, fields: F) -> Result<F, Error> {
     let duplicate = Cell::new(None);
     let seed = ObjectSeed {
         ctx: Ctx {
@@ -124,7 +124,8 @@ fn read<'a, F: Fields<'a>>(input: &'a [u8], what: &'static str, fields: F) -> Re
         },
         fields,
     };
-    let mut de = serde_json::Deserializer::from_slice(input);
+    // From a `str`: UTF-8 was checked once for the whole document, not string by string.
+    let mut de = serde_json::Deserializer::from_str(input);
     let value = seed
         .deserialize(&mut de)
         .and_then(|value| de.end().map(|()| value));

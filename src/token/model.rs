@@ -53,17 +53,28 @@ pub struct PaymentToken {
 
 struct Fields {
     version: Version,
-    /// Every decoded binary field, back to back in the order they are checked: data,
-    /// signature, transaction id, application data, ephemeral public key or wrapped key.
+    /// Every binary field, back to back in the order they are checked: data, signature,
+    /// transaction id, application data, ephemeral public key or wrapped key. All are
+    /// decoded except, with `std`, the signature (see [`Signature`]).
     bytes: Vec<u8>,
     data: Span,
-    signature: Span,
+    signature: Signature,
     transaction_id: Span,
     application_data: Option<Span>,
     /// The ephemeral public key (`EC_v1`) or the wrapped key (`RSA_v1`).
     key: Span,
     public_key_hash: PublicKeyHash,
     transaction_identifier: Option<String>,
+}
+
+/// The CMS signature. With `std`, its base64 text is checked when the token is parsed
+/// and decoded when first asked for: verification needs it, decryption does not, and it
+/// is most of a token. Without `std` (no `OnceLock`) it is decoded when parsed.
+struct Signature {
+    /// The base64 text (`std`) or the decoding, in [`Fields::bytes`].
+    span: Span,
+    #[cfg(feature = "std")]
+    decoded: std::sync::OnceLock<Vec<u8>>,
 }
 
 /// Where a field lies in [`Fields::bytes`].
@@ -185,7 +196,22 @@ impl PaymentToken {
     /// The detached CMS `SignedData` (BER or DER), as decoded from `signature`.
     #[must_use]
     pub fn signature(&self) -> &[u8] {
-        self.fields.get(self.fields.signature)
+        let fields = &*self.fields;
+        #[cfg(feature = "std")]
+        {
+            fields.signature.decoded.get_or_init(|| {
+                let text = fields.get(fields.signature.span);
+                let mut decoded = Vec::with_capacity(text.len() / 4 * 3);
+                // Checked when parsed, so this succeeds; if it did not, the empty
+                // signature would fail verification.
+                if base64::decode_into(fields.get(fields.signature.span), &mut decoded).is_none() {
+                    decoded.clear();
+                }
+                decoded
+            })
+        }
+        #[cfg(not(feature = "std"))]
+        fields.get(fields.signature.span)
     }
 
     /// `EC_v1`: the ephemeral public key (DER `SubjectPublicKeyInfo`).
@@ -232,10 +258,7 @@ impl Fields {
         let Some(Some(header)) = json.header else {
             return Err(Error::Malformed("header"));
         };
-        let public_key_hash = PublicKeyHash::from_base64(string(
-            header.public_key_hash.as_ref(),
-            "header.publicKeyHash",
-        )?)?;
+        let public_key_hash = string(header.public_key_hash.as_ref(), "header.publicKeyHash")?;
         let transaction_id = string(header.transaction_id.as_ref(), "header.transactionId")?;
         let application_data = match &header.application_data {
             None | Some(Scalar::Null) => None,
@@ -248,17 +271,33 @@ impl Fields {
         };
         let key_text = string(key.as_ref(), key_path)?;
 
+        // The signature is kept as text with `std`, decoded without; the hash is decoded
+        // here and taken out again.
+        let signature_len = if cfg!(feature = "std") {
+            signature.len()
+        } else {
+            signature.len() / 4 * 3
+        };
         let mut decoder = Decoder::with_capacity(
-            [data, signature, key_text]
+            [data, key_text, public_key_hash]
                 .iter()
                 .map(|t| t.len() / 4 * 3)
                 .sum::<usize>()
+                + signature_len
                 + (transaction_id.len() + application_data.map_or(0, str::len)) / 2,
         );
         // Every field is present and a string: decode them into one buffer, in the same
         // order, so the first bad encoding is the one reported.
+        let public_key_hash = decoder.public_key_hash(public_key_hash)?;
         let data = decoder.base64(data, "data")?;
-        let signature = decoder.base64(signature, "signature")?;
+        let signature = Signature {
+            #[cfg(feature = "std")]
+            span: decoder.base64_text(signature, "signature")?,
+            #[cfg(not(feature = "std"))]
+            span: decoder.base64(signature, "signature")?,
+            #[cfg(feature = "std")]
+            decoded: std::sync::OnceLock::new(),
+        };
         let transaction_id = decoder.hex(transaction_id, "header.transactionId")?;
         let application_data = application_data
             .map(|text| decoder.hex(text, "header.applicationData"))
@@ -287,18 +326,18 @@ fn string<'s>(value: Option<&'s Scalar<'_>>, what: &'static str) -> Result<&'s s
 fn with_json_or_base64<T>(
     input: &[u8],
     what: &'static str,
-    f: impl FnOnce(&[u8]) -> Result<T, Error>,
+    f: impl FnOnce(&str) -> Result<T, Error>,
 ) -> Result<T, Error> {
     let trimmed = input.trim_ascii();
-    if trimmed.first() == Some(&b'{') {
-        return f(trimmed);
-    }
     let text = core::str::from_utf8(trimmed).map_err(|_| Error::Malformed(what))?;
+    if text.starts_with('{') {
+        return f(text);
+    }
     let decoded = base64::decode(text).ok_or(Error::Malformed(what))?;
     if decoded.trim_ascii().first() != Some(&b'{') {
         return Err(Error::Malformed(what));
     }
-    f(&decoded)
+    f(core::str::from_utf8(&decoded).map_err(|_| Error::Malformed(what))?)
 }
 
 /// Decodes the binary fields into one buffer.
@@ -322,6 +361,36 @@ impl Decoder {
             return Err(Error::Malformed(what));
         }
         Ok(Span { start, end })
+    }
+
+    /// `header.publicKeyHash`: as [`PublicKeyHash::from_base64`], which accepts exactly
+    /// what this decoder does, without `base64ct`'s constant-time cost (the hash is public).
+    fn public_key_hash(&mut self, text: &str) -> Result<PublicKeyHash, Error> {
+        let start = self.bytes.len();
+        let decoded = base64::decode_into(text.trim().as_bytes(), &mut self.bytes);
+        let hash = self
+            .bytes
+            .get(start..)
+            .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok());
+        self.bytes.truncate(start);
+        match (decoded, hash) {
+            (Some(()), Some(hash)) => Ok(PublicKeyHash::from_bytes(hash)),
+            _ => Err(Error::Malformed("publicKeyHash")),
+        }
+    }
+
+    /// A non-empty base64 field, checked and kept as text.
+    #[cfg(feature = "std")]
+    fn base64_text(&mut self, text: &str, what: &'static str) -> Result<Span, Error> {
+        if text.is_empty() || !base64::is_canonical(text.as_bytes()) {
+            return Err(Error::Malformed(what));
+        }
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(text.as_bytes());
+        Ok(Span {
+            start,
+            end: self.bytes.len(),
+        })
     }
 
     /// A hex field (either case).
