@@ -45,19 +45,32 @@ pub fn vectors_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("test-vectors")
 }
 
-/// Every vector folder (a folder with a `token.json`), sorted by name.
+/// Every vector folder (a folder with a `token.json`) of `test-vectors/` and of
+/// `test-vectors/conformance/`, sorted by name; a conformance case is named
+/// `conformance/<case>`.
 pub fn all() -> Vec<Vector> {
-    let mut dirs: Vec<PathBuf> = fs::read_dir(vectors_dir())
-        .expect("test-vectors/ is readable")
-        .map(|e| e.expect("directory entry").path())
-        .filter(|p| p.join("token.json").is_file())
-        .collect();
-    dirs.sort();
-    dirs.iter().map(|d| load(d)).collect()
+    let folders = |dir: &Path| -> Vec<PathBuf> {
+        let mut dirs: Vec<PathBuf> = fs::read_dir(dir)
+            .unwrap_or_else(|e| panic!("{} is readable: {e}", dir.display()))
+            .map(|e| e.expect("directory entry").path())
+            .filter(|p| p.join("token.json").is_file())
+            .collect();
+        dirs.sort();
+        dirs
+    };
+    let top = folders(&vectors_dir());
+    let conformance = folders(&vectors_dir().join("conformance"));
+    top.iter()
+        .map(|d| load(d, ""))
+        .chain(conformance.iter().map(|d| load(d, "conformance/")))
+        .collect()
 }
 
-fn load(dir: &Path) -> Vector {
-    let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+fn load(dir: &Path, prefix: &str) -> Vector {
+    let name = format!(
+        "{prefix}{}",
+        dir.file_name().unwrap().to_string_lossy()
+    );
     let existing = |file: &str| Some(dir.join(file)).filter(|p| p.is_file());
     let case = existing("case.txt")
         .map(|p| parse_case(&fs::read_to_string(p).unwrap()))
