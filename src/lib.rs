@@ -146,6 +146,7 @@ pub use token::{
     MAX_TOKEN_LEN, OID_APPLE_PAY_INTERMEDIATE, OID_APPLE_PAY_LEAF, Payment, PaymentDataType,
     PaymentToken, TrustAnchors, VerifiedToken, Verifier, Version,
 };
+pub use token::{APPLICATION_DATA_LEN, EPHEMERAL_KEY_LEN, P256_SPKI_PREFIX, TRANSACTION_ID_LEN};
 
 /// The README's code samples, run as doctests.
 #[cfg(doctest)]

@@ -25,13 +25,15 @@ use cms::cert::IssuerAndSerialNumber;
 use cms::content_info::{CmsVersion, ContentInfo};
 use cms::revocation::RevocationInfoChoices;
 use cms::signed_data::{
-    DigestAlgorithmIdentifiers, EncapsulatedContentInfo, SignerIdentifier, SignerInfo, SignerInfos,
+    DigestAlgorithmIdentifiers, EncapsulatedContentInfo, SignedAttributes, SignerIdentifier,
+    SignerInfo, SignerInfos,
 };
 use der::asn1::{Any, ObjectIdentifier, OctetString, SetOfVec};
-use der::{Decode, Encode, EncodingRules, Sequence, Tag, Tagged};
+use der::{Decode, DerOrd, Encode, EncodingRules, Sequence, Tag, Tagged};
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::time::Time;
 
+use super::ber;
 use crate::error::{ChainError, Error};
 use crate::provider::SignatureAlgorithm;
 use crate::time::UnixTime;
@@ -132,8 +134,11 @@ impl CmsSignature {
                 limit: MAX_SIGNATURE_LEN,
             });
         }
-        // `from_ber` also accepts DER; `der` bounds nesting depth (64) itself.
-        let content_info = ContentInfo::from_ber(input).map_err(|_| Error::Malformed(WHAT))?;
+        // Every BER length form, the tag forms, the certificate count (`ber` says why this
+        // is walked by hand). `from_ber` also accepts DER; `der` bounds nesting depth (64).
+        let outer = ber::normalise(input, MAX_CERTIFICATES)?;
+        let content_info =
+            ContentInfo::from_ber(&outer.bytes).map_err(|_| Error::Malformed(WHAT))?;
         if content_info.content_type != OID_SIGNED_DATA {
             return Err(Error::Malformed(WHAT));
         }
@@ -174,10 +179,15 @@ impl CmsSignature {
             }
             _ => return Err(Error::Malformed(WHAT)),
         }
-        Self::from_signer_info(signer_info, certificates)
+        Self::from_signer_info(signer_info, certificates, outer.signed_attrs)
     }
 
-    fn from_signer_info(info: SignerInfo, certificates: Vec<Any>) -> Result<Self, Error> {
+    /// `signed_attrs_raw`: the signer's `signedAttrs` as transmitted (`[0]` tag).
+    fn from_signer_info(
+        info: SignerInfo,
+        certificates: Vec<Any>,
+        signed_attrs_raw: Option<&[u8]>,
+    ) -> Result<Self, Error> {
         check_digest_algorithm(&info.digest_alg)?;
         let signature_algorithm = check_signature_algorithm(&info.signature_algorithm)?;
         // RFC 5652 §5.3: version 1 with issuerAndSerialNumber, 3 with subjectKeyIdentifier.
@@ -240,6 +250,7 @@ impl CmsSignature {
         }
 
         let signed_attrs_der = attrs.to_der().map_err(|_| Error::Malformed(WHAT))?;
+        check_der_signed_attrs(attrs, &signed_attrs_der, signed_attrs_raw)?;
         Ok(Self {
             certificates,
             signer,
@@ -249,6 +260,30 @@ impl CmsSignature {
             signature_algorithm,
             signature: info.signature.into_bytes().into_vec(),
         })
+    }
+}
+
+/// RFC 5652 §5.3: "SignedAttributes MUST be DER encoded, even if the rest of the structure
+/// is BER encoded". The transmitted `[0]` must be, but for its tag, the DER re-encoding of
+/// what was read (`reencoded`: definite, minimal lengths, as `ber` also checked for the
+/// outer header), with the attributes in DER's `SET OF` order (X.690 §11.6) — which the
+/// re-encoding keeps as received, as OpenSSL does when verifying.
+fn check_der_signed_attrs(
+    attrs: &SignedAttributes,
+    reencoded: &[u8],
+    raw: Option<&[u8]>,
+) -> Result<(), Error> {
+    let same = raw.is_some_and(|raw| raw.get(1..) == reencoded.get(1..));
+    let sorted = attrs.as_slice().windows(2).all(|pair| match pair {
+        [a, b] => a
+            .der_cmp(b)
+            .is_ok_and(|order| order != core::cmp::Ordering::Greater),
+        _ => true,
+    });
+    if same && sorted {
+        Ok(())
+    } else {
+        Err(Error::Malformed(WHAT))
     }
 }
 

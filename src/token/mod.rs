@@ -7,9 +7,11 @@
 //! [`crate::provider`] and the shared vocabulary; nothing below uses it.
 
 pub(crate) mod anchors;
+pub(crate) mod ber;
 pub(crate) mod chain;
 pub(crate) mod cms;
 pub(crate) mod decrypt;
+pub(crate) mod envelope;
 pub(crate) mod kdf;
 pub(crate) mod keyring;
 pub(crate) mod model;
@@ -21,6 +23,7 @@ pub use anchors::{
     TrustAnchors,
 };
 pub use cms::{MAX_CERTIFICATES, MAX_SIGNATURE_LEN};
+pub use envelope::{APPLICATION_DATA_LEN, EPHEMERAL_KEY_LEN, P256_SPKI_PREFIX, TRANSACTION_ID_LEN};
 pub use keyring::Keyring;
 pub use model::{MAX_TOKEN_LEN, PaymentToken, Version};
 pub use payment::{AuthenticationResponse, CurrencyCode, ExpirationDate, Payment, PaymentDataType};

@@ -9,6 +9,9 @@ use serde_json::{Map, Value};
 
 use crate::error::Error;
 use crate::public_key_hash::PublicKeyHash;
+use crate::token::envelope::{
+    APPLICATION_DATA_LEN, TRANSACTION_ID_LEN, check_ephemeral_key, check_wrapped_key_shape,
+};
 
 /// Largest token input accepted, in bytes, checked before any parsing. Apple's tokens are
 /// 3–6 KB (the CMS signature with two certificates is most of it).
@@ -42,6 +45,50 @@ impl Version {
 ///
 /// Cloning is cheap: the fields are shared, not copied (verification keeps a clone in the
 /// [`crate::VerifiedToken`] it returns).
+///
+/// # What the signature covers
+///
+/// The CMS signature's `messageDigest` is SHA-256 over the unframed concatenation
+///
+/// ```text
+/// ephemeralPublicKey (EC_v1) or wrappedKey (RSA_v1) ‖ data ‖ transactionId ‖ applicationData
+/// ```
+///
+/// of the decoded fields (`applicationData` empty when absent). Nothing in it marks where
+/// one field ends, and `version`, `publicKeyHash` and the `PKPaymentToken` wrapper's
+/// `transactionIdentifier` are not covered at all. Without further checks, bytes could be
+/// moved between `transactionId` and `applicationData` (or between the key field and
+/// `data`), either could be emptied, and an `EC_v1` token could be relabelled `RSA_v1`
+/// with its ephemeral key and the start of `data` as `wrappedKey`, and still verify.
+///
+/// # Why the concatenation parses one way
+///
+/// Every token this crate accepts has:
+///
+/// - `transactionId` of exactly [`TRANSACTION_ID_LEN`](crate::TRANSACTION_ID_LEN) bytes
+///   (64 hex digits) and `applicationData` absent or of exactly
+///   [`APPLICATION_DATA_LEN`](crate::APPLICATION_DATA_LEN) bytes: the last 32 or 64 bytes
+///   of the signed content are these fields, and which of the two cases applies is in the
+///   token, so no byte can move between them or into `data`;
+/// - for `EC_v1`, an `ephemeralPublicKey` of exactly
+///   [`EPHEMERAL_KEY_LEN`](crate::EPHEMERAL_KEY_LEN) bytes starting with
+///   [`P256_SPKI_PREFIX`](crate::P256_SPKI_PREFIX) (the uncompressed P-256
+///   `SubjectPublicKeyInfo` Apple sends): the first 91 bytes are the key, the rest up to
+///   the fixed-length tail is `data`;
+/// - for `RSA_v1`, a `wrappedKey` that does not start like a P-256 `SubjectPublicKeyInfo`
+///   (checked when parsing) and is exactly as long as the merchant key's modulus (checked
+///   when decrypting, where the key is known, before any RSA operation): the first
+///   modulus-length bytes are the key, the rest is `data`.
+///
+/// The unsigned `version` is pinned by the same checks: the signed content of an `EC_v1`
+/// token starts with the 27 bytes of [`P256_SPKI_PREFIX`](crate::P256_SPKI_PREFIX), with
+/// which an `RSA_v1` `wrappedKey` may not start; an `RSA_v1` token relabelled `EC_v1`
+/// would need its ciphertext to start with them (a chance of 2⁻²¹⁶). The wrapper's
+/// `transactionIdentifier` must name the same transaction as the signed
+/// `header.transactionId` (compared as hex, ignoring case), and
+/// [`PaymentToken::transaction_id_hex`] gives the id in one canonical form (lower case) to
+/// key replay detection on. `publicKeyHash` only selects the merchant key: pointing it at
+/// another key makes decryption fail.
 #[derive(Clone, Debug)]
 pub struct PaymentToken {
     fields: Arc<Fields>,
@@ -55,8 +102,10 @@ struct Fields {
     ephemeral_public_key: Option<Vec<u8>>,
     wrapped_key: Option<Vec<u8>>,
     public_key_hash: PublicKeyHash,
-    transaction_id: Vec<u8>,
-    application_data: Option<Vec<u8>>,
+    transaction_id: [u8; TRANSACTION_ID_LEN],
+    /// `transaction_id` as lower-case hex (ASCII).
+    transaction_id_hex: [u8; 2 * TRANSACTION_ID_LEN],
+    application_data: Option<[u8; APPLICATION_DATA_LEN]>,
     transaction_identifier: Option<String>,
 }
 
@@ -72,6 +121,15 @@ impl PaymentToken {
     /// Unknown fields are ignored. Inputs over [`MAX_TOKEN_LEN`] are refused before
     /// parsing. A missing or mistyped field is [`Error::Malformed`] naming it; a version
     /// other than `EC_v1` or `RSA_v1` is [`Error::UnsupportedVersion`].
+    ///
+    /// The fields must have the canonical form that makes the signed content unambiguous
+    /// (see [what the signature covers](PaymentToken#what-the-signature-covers)),
+    /// else [`Error::Malformed`] names the field: `header.transactionId` of 32 bytes (64
+    /// hex digits, either case), `header.applicationData` absent, empty or of 32 bytes,
+    /// `EC_v1`'s `header.ephemeralPublicKey` the 91-byte uncompressed P-256
+    /// `SubjectPublicKeyInfo`, `RSA_v1`'s `header.wrappedKey` not starting like one, and
+    /// the wrapper's `transactionIdentifier`, when given, the same transaction id as
+    /// `header.transactionId` (compared ignoring case).
     pub fn from_json(input: &[u8]) -> Result<Self, Error> {
         if input.len() > MAX_TOKEN_LEN {
             return Err(Error::InputTooLarge {
@@ -97,6 +155,13 @@ impl PaymentToken {
                     }
                     _ => return Err(Error::Malformed("paymentData")),
                 };
+                if let Some(identifier) = &transaction_identifier
+                    && !identifier
+                        .as_bytes()
+                        .eq_ignore_ascii_case(&fields.transaction_id_hex)
+                {
+                    return Err(Error::Malformed("transactionIdentifier"));
+                }
                 fields.transaction_identifier = transaction_identifier;
                 Ok(Self {
                     fields: Arc::new(fields),
@@ -127,7 +192,8 @@ impl PaymentToken {
             "publicKeyHash",
             "header.publicKeyHash",
         )?)?;
-        let transaction_id = hex_field(header, "transactionId", "header.transactionId")?;
+        let transaction_id: [u8; TRANSACTION_ID_LEN] =
+            hex_field(header, "transactionId", "header.transactionId")?;
         let application_data = match header.get("applicationData") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if s.is_empty() => None,
@@ -138,18 +204,16 @@ impl PaymentToken {
             )?),
         };
         let (ephemeral_public_key, wrapped_key) = match version {
-            Version::EcV1 => (
-                Some(base64_field(
-                    header,
-                    "ephemeralPublicKey",
-                    "header.ephemeralPublicKey",
-                )?),
-                None,
-            ),
-            Version::RsaV1 => (
-                None,
-                Some(base64_field(header, "wrappedKey", "header.wrappedKey")?),
-            ),
+            Version::EcV1 => {
+                let key = base64_field(header, "ephemeralPublicKey", "header.ephemeralPublicKey")?;
+                check_ephemeral_key(&key)?;
+                (Some(key), None)
+            }
+            Version::RsaV1 => {
+                let wrapped = base64_field(header, "wrappedKey", "header.wrappedKey")?;
+                check_wrapped_key_shape(&wrapped)?;
+                (None, Some(wrapped))
+            }
         };
         Ok(Fields {
             version,
@@ -158,6 +222,7 @@ impl PaymentToken {
             ephemeral_public_key,
             wrapped_key,
             public_key_hash,
+            transaction_id_hex: lower_hex(&transaction_id),
             transaction_id,
             application_data,
             transaction_identifier: None,
@@ -177,20 +242,35 @@ impl PaymentToken {
         &self.fields.public_key_hash
     }
 
-    /// The decoded `header.transactionId`.
+    /// The decoded `header.transactionId`: always [`TRANSACTION_ID_LEN`] (32) bytes.
     #[must_use]
     pub fn transaction_id(&self) -> &[u8] {
         &self.fields.transaction_id
     }
 
-    /// The decoded `header.applicationData`, if present (a hash the merchant chose when
-    /// requesting the payment).
+    /// `header.transactionId` in one canonical form, 64 lower-case hex digits, whatever
+    /// case the token used: the key to detect replays on (the signature covers the
+    /// decoded bytes, not their spelling).
     #[must_use]
-    pub fn application_data(&self) -> Option<&[u8]> {
-        self.fields.application_data.as_deref()
+    pub fn transaction_id_hex(&self) -> &str {
+        // ASCII by construction.
+        core::str::from_utf8(&self.fields.transaction_id_hex).unwrap_or_default()
     }
 
-    /// `transactionIdentifier` of the enclosing `PKPaymentToken`, when that shape was given.
+    /// The decoded `header.applicationData`, if present: always [`APPLICATION_DATA_LEN`]
+    /// (32) bytes, a hash the merchant chose when requesting the payment.
+    #[must_use]
+    pub fn application_data(&self) -> Option<&[u8]> {
+        self.fields
+            .application_data
+            .as_ref()
+            .map(<[u8; 32]>::as_slice)
+    }
+
+    /// `transactionIdentifier` of the enclosing `PKPaymentToken`, when that shape was given,
+    /// as given (Apple writes it in upper case). Parsing checked that it names the same
+    /// transaction as the signed `header.transactionId`; prefer
+    /// [`PaymentToken::transaction_id_hex`], which is canonical.
     #[must_use]
     pub fn transaction_identifier(&self) -> Option<&str> {
         self.fields.transaction_identifier.as_deref()
@@ -221,7 +301,8 @@ impl PaymentToken {
     }
 
     /// The parts whose concatenation the CMS signature covers, in order:
-    /// ephemeral public key or wrapped key, data, transaction id, application data.
+    /// ephemeral public key or wrapped key, data, transaction id, application data
+    /// (`envelope` says why the concatenation is unambiguous).
     #[allow(dead_code, reason = "used by signature verification")]
     pub(crate) fn signed_content(&self) -> [&[u8]; 4] {
         let key = self
@@ -234,7 +315,10 @@ impl PaymentToken {
             key,
             &self.fields.data,
             &self.fields.transaction_id,
-            self.fields.application_data.as_deref().unwrap_or_default(),
+            self.fields
+                .application_data
+                .as_ref()
+                .map_or(&[][..], <[u8; 32]>::as_slice),
         ]
     }
 }
@@ -332,9 +416,30 @@ fn decode_base64(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-fn hex_field(object: &Map<String, Value>, key: &str, what: &'static str) -> Result<Vec<u8>, Error> {
+/// Lower-case hex of the transaction id, without allocating.
+fn lower_hex(bytes: &[u8; TRANSACTION_ID_LEN]) -> [u8; 2 * TRANSACTION_ID_LEN] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0u8; 2 * TRANSACTION_ID_LEN];
+    for (pair, byte) in out.chunks_exact_mut(2).zip(bytes) {
+        for (slot, nibble) in pair.iter_mut().zip([byte >> 4, byte & 0x0f]) {
+            *slot = DIGITS.get(usize::from(nibble)).copied().unwrap_or(b'0');
+        }
+    }
+    out
+}
+
+/// A hex field of exactly `N` bytes (either case).
+fn hex_field<const N: usize>(
+    object: &Map<String, Value>,
+    key: &str,
+    what: &'static str,
+) -> Result<[u8; N], Error> {
     let text = string_field(object, key, what)?;
-    base16ct::mixed::decode_vec(text).map_err(|_| Error::Malformed(what))
+    let mut out = [0u8; N];
+    match base16ct::mixed::decode(text, &mut out) {
+        Ok(decoded) if decoded.len() == N => Ok(out),
+        _ => Err(Error::Malformed(what)),
+    }
 }
 
 impl core::str::FromStr for PaymentToken {
@@ -367,7 +472,7 @@ mod tests {
         let full = serde_json::json!({
             "paymentData": gala(),
             "paymentMethod": {"network": "MasterCard"},
-            "transactionIdentifier": "ABC"
+            "transactionIdentifier": gala()["header"]["transactionId"].as_str().unwrap().to_uppercase()
         });
         let as_string = serde_json::json!({ "paymentData": GALA });
         let as_b64_string =
@@ -385,7 +490,10 @@ mod tests {
             assert_eq!(token.public_key_hash(), bare.public_key_hash());
             assert_eq!(token.ephemeral_public_key(), bare.ephemeral_public_key());
         }
-        assert_eq!(parse(&full).unwrap().transaction_identifier(), Some("ABC"));
+        assert_eq!(
+            parse(&full).unwrap().transaction_identifier(),
+            full["transactionIdentifier"].as_str()
+        );
         assert_eq!(bare.version(), Version::EcV1);
         assert_eq!(bare.application_data(), None);
     }
@@ -553,12 +661,12 @@ mod tests {
     #[test]
     fn signed_content_order() {
         let mut v = gala();
-        v["header"]["applicationData"] = Value::from("0a0b");
+        v["header"]["applicationData"] = Value::from("0a0b".repeat(16));
         let token = parse(&v).unwrap();
         let [key, data, txid, app] = token.signed_content();
         assert_eq!(key, token.ephemeral_public_key().unwrap());
         assert_eq!(data, token.data());
         assert_eq!(txid, token.transaction_id());
-        assert_eq!(app, &[0x0a, 0x0b]);
+        assert_eq!(app, [0x0a, 0x0b].repeat(16));
     }
 }

@@ -67,10 +67,7 @@ pub fn all() -> Vec<Vector> {
 }
 
 fn load(dir: &Path, prefix: &str) -> Vector {
-    let name = format!(
-        "{prefix}{}",
-        dir.file_name().unwrap().to_string_lossy()
-    );
+    let name = format!("{prefix}{}", dir.file_name().unwrap().to_string_lossy());
     let existing = |file: &str| Some(dir.join(file)).filter(|p| p.is_file());
     let case = existing("case.txt")
         .map(|p| parse_case(&fs::read_to_string(p).unwrap()))
