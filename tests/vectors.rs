@@ -48,6 +48,9 @@ fn decrypt(vector: &Vector) -> Result<Vec<u8>, Error> {
         None => Verifier::new(),
     };
     let token = PaymentToken::from_json(&fs::read(&vector.token).unwrap())?;
+    if let Some(id) = &vector.transaction_id {
+        assert_eq!(token.transaction_id_hex(), id, "{}", vector.name);
+    }
     let payment = match &vector.verify {
         VerifyMode::Skip => dangerous::decrypt_unverified(&keyring, &token)?,
         VerifyMode::SigningTime => keyring.decrypt(&token.verify_at_signing_time(&verifier)?)?,

@@ -42,4 +42,4 @@ mod signed_data;
 mod spec;
 
 pub use pki::TestPki;
-pub use spec::{Encoding, Fault, SAMPLE_PLAINTEXT, Signer, TokenSpec};
+pub use spec::{Certificates, Encoding, Fault, SAMPLE_PLAINTEXT, Signer, TokenSpec};

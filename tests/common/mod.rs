@@ -39,6 +39,11 @@ pub struct Vector {
     pub expected: Expected,
     pub verify: VerifyMode,
     pub max_age: u64,
+    /// `TransactionId =`: the canonical (lower-case hex) transaction id of the token.
+    pub transaction_id: Option<String>,
+    /// `Verifies = yes`: the error comes only at decryption, with the key (the signature
+    /// and the parse are fine).
+    pub verifies: bool,
 }
 
 pub fn vectors_dir() -> PathBuf {
@@ -93,6 +98,8 @@ fn load(dir: &Path, prefix: &str) -> Vector {
         expected,
         verify,
         max_age: case.get("MaxAge").map_or(300, |s| s.parse().unwrap()),
+        transaction_id: case.get("TransactionId").cloned(),
+        verifies: case.get("Verifies").is_some_and(|v| v == "yes"),
         name,
         dir: dir.to_owned(),
     }
