@@ -137,7 +137,8 @@ pub use onboarding::{
 #[cfg(feature = "pkcs12")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pkcs12")))]
 pub use onboarding::{MAX_PKCS12_INPUT_LEN, Pkcs12};
-pub use provider::{KeyAlgorithm, MerchantKey, SharedSecret};
+#[doc(inline)]
+pub use provider::{KeyAlgorithm, MerchantKey, SharedSecret, SigningScheme};
 pub use public_key_hash::PublicKeyHash;
 pub use time::UnixTime;
 pub use token::{

@@ -12,8 +12,9 @@ use der::{Decode, Encode};
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
+use super::pem::to_pem;
+use super::private_key::PrivateKey;
 use crate::error::{Error, KeyImportError};
-use crate::keys::private_key::PrivateKey;
 use crate::provider::KeyAlgorithm;
 use crate::provider::{Provider, default_provider};
 
@@ -110,34 +111,6 @@ impl PrivateKey {
         let pem = to_pem("PUBLIC KEY", self.public_key_spki_der())?;
         Ok(String::from(pem.as_str()))
     }
-}
-
-/// PKCS#8 DER of a P-256 key: the SEC1 `ECPrivateKey` (with its public key, as OpenSSL
-/// writes it) inside a `PrivateKeyInfo` naming the curve.
-pub(crate) fn p256_pkcs8(scalar: &[u8; 32], spki_der: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
-    let spki = spki::SubjectPublicKeyInfoRef::from_der(spki_der).ok()?;
-    let ec = sec1::EcPrivateKey {
-        private_key: scalar,
-        parameters: None,
-        public_key: spki.subject_public_key.as_bytes(),
-    };
-    let ec_der = Zeroizing::new(ec.to_der().ok()?);
-    let curve = der::asn1::AnyRef::from(&crate::keys::private_key::SECP256R1);
-    let info = pkcs8::PrivateKeyInfoRef::new(
-        spki::AlgorithmIdentifierRef {
-            oid: crate::keys::private_key::ID_EC_PUBLIC_KEY,
-            parameters: Some(curve),
-        },
-        der::asn1::OctetStringRef::new(&ec_der).ok()?,
-    );
-    Some(Zeroizing::new(info.to_der().ok()?))
-}
-
-/// PEM-encodes `der` under `label`, LF line endings, into zeroizing memory.
-pub(crate) fn to_pem(label: &'static str, der: &[u8]) -> Result<Zeroizing<String>, Error> {
-    pem_rfc7468::encode_string(label, pem_rfc7468::LineEnding::LF, der)
-        .map(Zeroizing::new)
-        .map_err(|_| Error::InvalidParameter("PEM encoding"))
 }
 
 #[cfg(test)]

@@ -6,9 +6,12 @@
 //! a certificate chain is several blocks in a row. This module splits such text into
 //! blocks and hands each one, alone, to `pem-rfc7468`.
 
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use zeroize::Zeroizing;
+
+use crate::error::Error;
 
 const BEGIN: &str = "-----BEGIN ";
 const END: &str = "-----END ";
@@ -63,6 +66,13 @@ pub(crate) fn blocks(text: &str) -> impl Iterator<Item = Block<'_>> {
             // Mismatched BEGIN/END labels: skip this block and keep looking.
         }
     })
+}
+
+/// PEM-encodes `der` under `label`, LF line endings, into zeroizing memory.
+pub(crate) fn to_pem(label: &'static str, der: &[u8]) -> Result<Zeroizing<String>, Error> {
+    pem_rfc7468::encode_string(label, pem_rfc7468::LineEnding::LF, der)
+        .map(Zeroizing::new)
+        .map_err(|_| Error::InvalidParameter("PEM encoding"))
 }
 
 #[cfg(test)]

@@ -13,7 +13,9 @@ use zeroize::Zeroizing;
 use crate::error::{Error, KeyImportError};
 use crate::keys::encrypted_key;
 use crate::keys::pem;
-use crate::provider::{KeyAlgorithm, MerchantKey, Provider, SharedSecret, default_provider};
+use crate::provider::{
+    KeyAlgorithm, MerchantKey, Provider, SharedSecret, SigningScheme, default_provider,
+};
 use crate::public_key_hash::PublicKeyHash;
 
 /// Largest key file accepted, in bytes (a PEM bundle with a few certificates fits easily).
@@ -151,8 +153,7 @@ impl PrivateKey {
         match material {
             Material::P256(scalar) => {
                 let inner = provider.p256_private_key(&scalar)?;
-                let pkcs8 = crate::keys::keygen::p256_pkcs8(&scalar, inner.public_key_spki())
-                    .ok_or_else(invalid)?;
+                let pkcs8 = p256_pkcs8(&scalar, inner.public_key_spki()).ok_or_else(invalid)?;
                 Ok(Self {
                     inner,
                     algorithm: KeyAlgorithm::P256,
@@ -200,12 +201,35 @@ impl MerchantKey for PrivateKey {
         self.inner.ecdh_p256(ephemeral_spki)
     }
 
+    fn ecdh_p256_concat_kdf_sha256(
+        &self,
+        ephemeral_spki: &[u8],
+        other_info: &[u8],
+        provider: &dyn Provider,
+    ) -> Result<Zeroizing<[u8; 32]>, Error> {
+        self.inner
+            .ecdh_p256_concat_kdf_sha256(ephemeral_spki, other_info, provider)
+    }
+
     fn rsa_oaep_sha256_decrypt(&self, wrapped_key: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
         self.inner.rsa_oaep_sha256_decrypt(wrapped_key)
     }
 
     fn sign(&self, rng: &mut dyn CryptoRng, message: &[u8]) -> Result<Vec<u8>, Error> {
         self.inner.sign(rng, message)
+    }
+
+    fn signing_schemes(&self) -> &[SigningScheme] {
+        self.inner.signing_schemes()
+    }
+
+    fn sign_with_scheme(
+        &self,
+        scheme: SigningScheme,
+        rng: &mut dyn CryptoRng,
+        message: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        self.inner.sign_with_scheme(scheme, rng, message)
     }
 }
 
@@ -370,6 +394,27 @@ fn check_public_key(scalar: &[u8; 32], encoded_point: &[u8]) -> Result<(), Error
     }
 }
 
+/// PKCS#8 DER of a P-256 key: the SEC1 `ECPrivateKey` (with its public key, as OpenSSL
+/// writes it) inside a `PrivateKeyInfo` naming the curve.
+pub(crate) fn p256_pkcs8(scalar: &[u8; 32], spki_der: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    let spki = spki::SubjectPublicKeyInfoRef::from_der(spki_der).ok()?;
+    let ec = sec1::EcPrivateKey {
+        private_key: scalar,
+        parameters: None,
+        public_key: spki.subject_public_key.as_bytes(),
+    };
+    let ec_der = Zeroizing::new(ec.to_der().ok()?);
+    let curve = der::asn1::AnyRef::from(&SECP256R1);
+    let info = pkcs8::PrivateKeyInfoRef::new(
+        spki::AlgorithmIdentifierRef {
+            oid: ID_EC_PUBLIC_KEY,
+            parameters: Some(curve),
+        },
+        der::asn1::OctetStringRef::new(&ec_der).ok()?,
+    );
+    Some(Zeroizing::new(info.to_der().ok()?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -512,6 +557,91 @@ mod tests {
         let der = small.to_pkcs1_der().unwrap();
         assert_eq!(
             PrivateKey::from_der(der.as_bytes()).unwrap_err(),
+            Error::KeyImport(KeyImportError::UnsupportedAlgorithm)
+        );
+    }
+
+    /// Every scheme a key lists signs verifiably, on every back-end; others are refused.
+    #[cfg(feature = "std")]
+    #[test]
+    fn signing_schemes_sign_verifiably() {
+        use rand::SeedableRng;
+        use rsa::signature::Verifier;
+        use sha2::Digest;
+        use spki::DecodePublicKey;
+        let mut providers: Vec<&dyn Provider> = alloc::vec![&crate::provider::RustCrypto];
+        #[cfg(feature = "aws-lc-rs")]
+        providers.push(&crate::provider::AwsLc);
+        let message = b"TLS 1.3, client CertificateVerify";
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        for provider in providers {
+            let rsa_key =
+                PrivateKey::from_pem_or_der_with(provider, &read("rsa.pkcs1.pem")).unwrap();
+            assert_eq!(
+                rsa_key.signing_schemes(),
+                [SigningScheme::RsaPssSha256, SigningScheme::RsaPkcs1Sha256]
+            );
+            let public = rsa::PublicKey::from_public_key_der(rsa_key.public_key_spki()).unwrap();
+            let pss = rsa_key
+                .sign_with_scheme(SigningScheme::RsaPssSha256, &mut rng, message)
+                .unwrap();
+            let again = rsa_key
+                .sign_with_scheme(SigningScheme::RsaPssSha256, &mut rng, message)
+                .unwrap();
+            assert_ne!(pss, again, "the salt is random");
+            for signature in [&pss, &again] {
+                public
+                    .verify(
+                        rsa::pss::Pss::<sha2::Sha256>::new(),
+                        &sha2::Sha256::digest(message),
+                        signature,
+                    )
+                    .unwrap();
+            }
+            let pkcs1 = rsa_key
+                .sign_with_scheme(SigningScheme::RsaPkcs1Sha256, &mut rng, message)
+                .unwrap();
+            assert_eq!(pkcs1, rsa_key.sign(&mut rng, message).unwrap());
+            assert_eq!(
+                rsa_key
+                    .sign_with_scheme(SigningScheme::EcdsaP256Sha256, &mut rng, message)
+                    .unwrap_err(),
+                Error::KeyImport(KeyImportError::UnsupportedAlgorithm)
+            );
+
+            let ec_key =
+                PrivateKey::from_pem_or_der_with(provider, &read("p256.sec1.pem")).unwrap();
+            assert_eq!(ec_key.signing_schemes(), [SigningScheme::EcdsaP256Sha256]);
+            let der = ec_key
+                .sign_with_scheme(SigningScheme::EcdsaP256Sha256, &mut rng, message)
+                .unwrap();
+            let verifying =
+                p256::ecdsa::VerifyingKey::from_public_key_der(ec_key.public_key_spki()).unwrap();
+            verifying
+                .verify(message, &p256::ecdsa::Signature::from_der(&der).unwrap())
+                .unwrap();
+            for scheme in [SigningScheme::RsaPssSha256, SigningScheme::RsaPkcs1Sha256] {
+                assert!(ec_key.sign_with_scheme(scheme, &mut rng, message).is_err());
+            }
+        }
+    }
+
+    /// A key that implements only the required method keeps compiling and lists no scheme.
+    #[test]
+    fn default_signing_schemes_are_empty() {
+        struct Minimal;
+        impl MerchantKey for Minimal {
+            fn public_key_spki(&self) -> &[u8] {
+                &[]
+            }
+        }
+        use rand::SeedableRng;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        assert!(Minimal.signing_schemes().is_empty());
+        assert_eq!(
+            Minimal
+                .sign_with_scheme(SigningScheme::RsaPssSha256, &mut rng, b"m")
+                .unwrap_err(),
             Error::KeyImport(KeyImportError::UnsupportedAlgorithm)
         );
     }

@@ -260,7 +260,7 @@ impl Csr {
 
     /// The PEM encoding (`-----BEGIN CERTIFICATE REQUEST-----`), LF line endings.
     pub fn to_pem(&self) -> Result<String, Error> {
-        let pem = crate::keys::keygen::to_pem("CERTIFICATE REQUEST", &self.der)?;
+        let pem = pem::to_pem("CERTIFICATE REQUEST", &self.der)?;
         Ok(String::from(pem.as_str()))
     }
 

@@ -13,7 +13,7 @@ use aws_lc_rs::{agreement, digest, rsa, signature};
 use der::asn1::ObjectIdentifier;
 use zeroize::Zeroizing;
 
-use super::{MerchantKey, Provider, RustCrypto, SharedSecret, SignatureAlgorithm};
+use super::{MerchantKey, Provider, RustCrypto, SharedSecret, SignatureAlgorithm, SigningScheme};
 use crate::error::{Error, KeyImportError};
 
 /// DER prefix of a P-256 `SubjectPublicKeyInfo` (id-ecPublicKey, prime256v1), followed by
@@ -145,6 +145,23 @@ impl MerchantKey for AwsLcP256Key {
         scalar.copy_from_slice(bin.as_ref());
         RustCrypto.p256_private_key(&scalar)?.sign(rng, message)
     }
+
+    fn signing_schemes(&self) -> &[SigningScheme] {
+        &[SigningScheme::EcdsaP256Sha256]
+    }
+
+    /// [`MerchantKey::sign`] for the one scheme: deterministic ECDSA, for the same reason.
+    fn sign_with_scheme(
+        &self,
+        scheme: SigningScheme,
+        rng: &mut dyn rand_core::CryptoRng,
+        message: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        match scheme {
+            SigningScheme::EcdsaP256Sha256 => self.sign(rng, message),
+            _ => Err(Error::KeyImport(KeyImportError::UnsupportedAlgorithm)),
+        }
+    }
 }
 
 /// An RSA key whose OAEP unwrap runs in AWS-LC (blinded with AWS-LC's own RNG,
@@ -179,6 +196,21 @@ impl MerchantKey for AwsLcRsaKey {
 
     fn sign(&self, rng: &mut dyn rand_core::CryptoRng, message: &[u8]) -> Result<Vec<u8>, Error> {
         self.checked.sign(rng, message)
+    }
+
+    /// Signs in RustCrypto, like [`MerchantKey::sign`]: AWS-LC would draw the PSS salt
+    /// and blinding from its own RNG rather than the caller's.
+    fn signing_schemes(&self) -> &[SigningScheme] {
+        self.checked.signing_schemes()
+    }
+
+    fn sign_with_scheme(
+        &self,
+        scheme: SigningScheme,
+        rng: &mut dyn rand_core::CryptoRng,
+        message: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        self.checked.sign_with_scheme(scheme, rng, message)
     }
 }
 

@@ -12,7 +12,11 @@ use core::fmt;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
+use super::Provider;
 use crate::error::{Error, KeyImportError};
+
+/// The counter block that starts the one-block single-step KDF (NIST SP 800-56A §5.8.2.1).
+const KDF_COUNTER: [u8; 4] = [0, 0, 0, 1];
 
 /// A 32-byte ECDH shared secret `Z`, zeroized on drop, never printed.
 ///
@@ -47,8 +51,10 @@ impl fmt::Debug for SharedSecret {
 /// The in-memory [`PrivateKey`](crate::PrivateKey) is the default implementation. An implementation for an
 /// external key store forwards the operation and returns its result; it must report
 /// failures as errors, never panic. A P-256 key implements [`MerchantKey::ecdh_p256`]
-/// (`EC_v1` tokens), an RSA key [`MerchantKey::rsa_oaep_sha256_decrypt`] (`RSA_v1`
-/// tokens; read its side-channel note).
+/// (`EC_v1` tokens) — or, if its ECDH secret must stay inside the store (an HSM),
+/// [`MerchantKey::ecdh_p256_concat_kdf_sha256`] — and an RSA key
+/// [`MerchantKey::rsa_oaep_sha256_decrypt`] (`RSA_v1` tokens; read its side-channel
+/// note).
 pub trait MerchantKey: Send + Sync {
     /// The DER `SubjectPublicKeyInfo` of the public half. Its SHA-256 is the
     /// [`PublicKeyHash`](crate::PublicKeyHash) tokens are addressed to; certificates are paired with keys by it.
@@ -63,6 +69,31 @@ pub trait MerchantKey: Send + Sync {
     fn ecdh_p256(&self, ephemeral_spki: &[u8]) -> Result<SharedSecret, Error> {
         let _ = ephemeral_spki;
         Err(Error::DecryptionFailed)
+    }
+
+    /// `EC_v1`: P-256 ECDH with the token's ephemeral public key, then the one-block
+    /// single-step KDF of NIST SP 800-56A with SHA-256 over its secret `Z`:
+    /// `SHA-256(00 00 00 01 ‖ Z ‖ other_info)`. Returns that derived key, never `Z`.
+    ///
+    /// Token decryption calls this method, not [`MerchantKey::ecdh_p256`], so that a key
+    /// whose secrets must not leave its store can run both steps inside it: a PKCS#11
+    /// token derives `Z` into a non-extractable secret (`CKM_ECDH1_DERIVE`) and hashes it
+    /// there (`C_DigestKey`). The default calls [`MerchantKey::ecdh_p256`] and hashes with
+    /// `provider`, so a key that implements only that method behaves as before.
+    ///
+    /// Errors are those of [`MerchantKey::ecdh_p256`].
+    fn ecdh_p256_concat_kdf_sha256(
+        &self,
+        ephemeral_spki: &[u8],
+        other_info: &[u8],
+        provider: &dyn Provider,
+    ) -> Result<Zeroizing<[u8; 32]>, Error> {
+        let z = self.ecdh_p256(ephemeral_spki)?;
+        Ok(Zeroizing::new(provider.sha256(&[
+            &KDF_COUNTER,
+            z.as_bytes(),
+            other_info,
+        ])))
     }
 
     /// RSA-OAEP decryption of an `RSA_v1` token's `header.wrappedKey`: SHA-256, MGF1 with
@@ -103,6 +134,48 @@ pub trait MerchantKey: Send + Sync {
         let _ = (rng, message);
         Err(Error::KeyImport(KeyImportError::UnsupportedAlgorithm))
     }
+
+    /// The schemes [`MerchantKey::sign_with_scheme`] accepts, most preferred first. A TLS
+    /// client (the Merchant Identity, feature `rustls`) signs its handshake with the first
+    /// one the server offers.
+    ///
+    /// An RSA key should list [`SigningScheme::RsaPssSha256`]: TLS 1.3 accepts nothing
+    /// else from RSA keys. The default, no scheme, keeps keys that implement only
+    /// [`MerchantKey::sign`] working for CSRs; such a key cannot authenticate TLS.
+    fn signing_schemes(&self) -> &[SigningScheme] {
+        &[]
+    }
+
+    /// Signs `message` with `scheme`, one of [`MerchantKey::signing_schemes`]. `message`
+    /// is the whole message, not a digest: the key hashes it with the scheme's hash.
+    ///
+    /// `rng` draws the RSA-PSS salt and may blind RSA. A scheme the key does not list
+    /// fails with [`KeyImportError::UnsupportedAlgorithm`], as does the default.
+    fn sign_with_scheme(
+        &self,
+        scheme: SigningScheme,
+        rng: &mut dyn CryptoRng,
+        message: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        let _ = (scheme, rng, message);
+        Err(Error::KeyImport(KeyImportError::UnsupportedAlgorithm))
+    }
+}
+
+/// A signature scheme a [`MerchantKey`] signs with: algorithm, padding and hash, as TLS
+/// names them (RFC 8446 §4.2.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SigningScheme {
+    /// ECDSA over P-256 with SHA-256; the signature is a DER `ECDSA-Sig-Value` (TLS
+    /// `ecdsa_secp256r1_sha256`).
+    EcdsaP256Sha256,
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (TLS `rsa_pkcs1_sha256`): certificates, CSRs and
+    /// TLS 1.2 handshakes; TLS 1.3 forbids it in handshakes.
+    RsaPkcs1Sha256,
+    /// RSASSA-PSS with SHA-256, MGF1 with SHA-256 and a 32-byte salt (TLS
+    /// `rsa_pss_rsae_sha256`): what TLS 1.3 requires of an RSA key.
+    RsaPssSha256,
 }
 
 /// The algorithm of a merchant key.

@@ -22,7 +22,7 @@ mod merchant_key;
 pub(crate) mod rsa_blinding;
 mod rust_crypto;
 
-pub use merchant_key::{KeyAlgorithm, MerchantKey, SharedSecret};
+pub use merchant_key::{KeyAlgorithm, MerchantKey, SharedSecret, SigningScheme};
 pub use rust_crypto::RustCrypto;
 
 /// The 16-byte all-zero IV Apple uses for AES-GCM in both `EC_v1` and `RSA_v1`.

@@ -98,7 +98,7 @@ mod rustcrypto {
     use super::SignatureAlgorithm;
     use crate::error::{Error, KeyImportError};
     use crate::provider::rsa_blinding::BlindingKey;
-    use crate::provider::{MerchantKey, SharedSecret};
+    use crate::provider::{MerchantKey, SharedSecret, SigningScheme};
 
     /// An in-memory P-256 key. `p256::SecretKey` zeroizes itself on drop.
     pub(super) struct P256Key {
@@ -148,6 +148,22 @@ mod rustcrypto {
                 .try_sign(message)
                 .map_err(|_| Error::InvalidParameter("message to sign"))?;
             Ok(signature.as_bytes().to_vec())
+        }
+
+        fn signing_schemes(&self) -> &[SigningScheme] {
+            &[SigningScheme::EcdsaP256Sha256]
+        }
+
+        fn sign_with_scheme(
+            &self,
+            scheme: SigningScheme,
+            rng: &mut dyn CryptoRng,
+            message: &[u8],
+        ) -> Result<Vec<u8>, Error> {
+            match scheme {
+                SigningScheme::EcdsaP256Sha256 => self.sign(rng, message),
+                _ => Err(Error::KeyImport(KeyImportError::UnsupportedAlgorithm)),
+            }
         }
     }
 
@@ -220,6 +236,34 @@ mod rustcrypto {
             self.secret
                 .sign_with_rng(rng, rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &digest)
                 .map_err(|_| Error::InvalidParameter("message to sign"))
+        }
+
+        /// PSS first: TLS 1.3 accepts nothing else from an RSA key.
+        fn signing_schemes(&self) -> &[SigningScheme] {
+            &[SigningScheme::RsaPssSha256, SigningScheme::RsaPkcs1Sha256]
+        }
+
+        fn sign_with_scheme(
+            &self,
+            scheme: SigningScheme,
+            rng: &mut dyn CryptoRng,
+            message: &[u8],
+        ) -> Result<Vec<u8>, Error> {
+            use sha2::Digest;
+            match scheme {
+                SigningScheme::RsaPkcs1Sha256 => self.sign(rng, message),
+                // A 32-byte salt (the digest length, as TLS 1.3 requires) and MGF1 with
+                // SHA-256, both drawn from `rng`; the RNG also blinds.
+                SigningScheme::RsaPssSha256 => self
+                    .secret
+                    .sign_with_rng(
+                        rng,
+                        rsa::pss::Pss::<sha2::Sha256>::new(),
+                        &sha2::Sha256::digest(message),
+                    )
+                    .map_err(|_| Error::InvalidParameter("message to sign")),
+                _ => Err(Error::KeyImport(KeyImportError::UnsupportedAlgorithm)),
+            }
         }
     }
 

@@ -32,8 +32,7 @@ pub(crate) fn decrypt(
             let ephemeral = token
                 .ephemeral_public_key()
                 .ok_or(Error::Malformed("header.ephemeralPublicKey"))?;
-            let z = key.ecdh_p256(ephemeral)?;
-            let symmetric_key = kdf::ec_v1_key(provider, &z, merchant);
+            let symmetric_key = kdf::ec_v1_key(provider, key, ephemeral, merchant)?;
             let plaintext = provider.aes_gcm_open(&symmetric_key[..], token.data())?;
             Payment::from_plaintext(plaintext)
         }

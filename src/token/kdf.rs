@@ -7,33 +7,58 @@
 
 use zeroize::Zeroizing;
 
+use crate::error::Error;
 use crate::onboarding::merchant_id::MerchantIdHash;
-use crate::provider::Provider;
-use crate::provider::SharedSecret;
+use crate::provider::{MerchantKey, Provider};
 
-const COUNTER: [u8; 4] = [0, 0, 0, 1];
 const ALGORITHM_ID: &[u8] = b"\x0did-aes256-GCM";
 const PARTY_U: &[u8] = b"Apple";
+/// Length of the KDF's OtherInfo: algorithm id, PartyU, PartyV.
+const OTHER_INFO_LEN: usize = ALGORITHM_ID.len() + PARTY_U.len() + 32;
 
-/// Derives the AES-256-GCM key of an `EC_v1` token.
+/// The KDF's OtherInfo for `EC_v1`: `0D ‖ "id-aes256-GCM" ‖ "Apple" ‖ PartyV`.
+fn other_info(party_v: &MerchantIdHash) -> [u8; OTHER_INFO_LEN] {
+    let mut info = [0u8; OTHER_INFO_LEN];
+    for (byte, value) in info.iter_mut().zip(
+        ALGORITHM_ID
+            .iter()
+            .chain(PARTY_U)
+            .chain(party_v.as_bytes().iter()),
+    ) {
+        *byte = *value;
+    }
+    info
+}
+
+/// Derives the AES-256-GCM key of an `EC_v1` token: ECDH of `key` with the token's
+/// ephemeral key, then the KDF, both through the key (so an HSM keeps `Z` inside).
 pub(crate) fn ec_v1_key(
     provider: &dyn Provider,
-    z: &SharedSecret,
+    key: &dyn MerchantKey,
+    ephemeral_spki: &[u8],
     party_v: &MerchantIdHash,
-) -> Zeroizing<[u8; 32]> {
-    Zeroizing::new(provider.sha256(&[
-        &COUNTER,
-        z.as_bytes(),
-        ALGORITHM_ID,
-        PARTY_U,
-        party_v.as_bytes(),
-    ]))
+) -> Result<Zeroizing<[u8; 32]>, Error> {
+    key.ecdh_p256_concat_kdf_sha256(ephemeral_spki, &other_info(party_v), provider)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::provider::SharedSecret;
     use base64ct::{Base64, Encoding};
+
+    /// A key that knows only `Z`: the trait's default KDF path must give Apple's key.
+    struct FixedZ(Zeroizing<[u8; 32]>);
+
+    impl MerchantKey for FixedZ {
+        fn public_key_spki(&self) -> &[u8] {
+            &[]
+        }
+
+        fn ecdh_p256(&self, _: &[u8]) -> Result<SharedSecret, Error> {
+            Ok(SharedSecret::new(self.0.clone()))
+        }
+    }
 
     /// Intermediate values of the `gala-current` interop vector (`meta.json`).
     #[test]
@@ -46,9 +71,11 @@ mod tests {
         .unwrap();
         let key = ec_v1_key(
             crate::provider::default_provider(),
-            &SharedSecret::new(z),
+            &FixedZ(z),
+            b"ephemeral key (unused)",
             &party_v,
-        );
+        )
+        .unwrap();
         assert_eq!(
             Base64::encode_string(&key[..]),
             "3GTXJ4RuP/IhS23hsdOw2J2ecAZmC0RasbPIFdC3nQM="
