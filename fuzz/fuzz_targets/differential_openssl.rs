@@ -16,14 +16,22 @@
 //!   about;
 //! - the signing-time window, which OpenSSL does not check.
 //!
+//! One disagreement goes the other way, by design: with a decoy certificate of the
+//! intermediate's name placed first, OpenSSL (which takes the first name match among
+//! untrusted certificates without key identifiers) refuses, and this crate, which builds
+//! the path over the whole set, verifies.
+//!
 //! Anything else — this crate accepting what OpenSSL refuses, or refusing a token whose
 //! edits touched only the BER framing OpenSSL reads — fails the target.
 #![no_main]
 
+use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, Mutex};
 
-use applepay_crypto::mint::{Encoding, Fault, SAMPLE_PLAINTEXT, Signer, TestPki, TokenSpec};
+use applepay_crypto::mint::{
+    Certificates, Encoding, Fault, SAMPLE_PLAINTEXT, Signer, TestPki, TokenSpec,
+};
 use applepay_crypto::{ChainError, DEFAULT_MAX_AGE, Error, PaymentToken, UnixTime, Verifier};
 use arbitrary::Arbitrary;
 use base64ct::{Base64, Encoding as _};
@@ -45,6 +53,9 @@ struct Fixture {
     verifier: Verifier,
     store: X509Store,
     signed: UnixTime,
+    /// Minted tokens by their options (a few hundred): minting signs certificates, so it
+    /// is done once per combination.
+    minted: Mutex<HashMap<[u8; 7], Option<String>>>,
 }
 
 static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
@@ -62,15 +73,28 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
         store: builder.build(),
         pki,
         signed,
+        minted: Mutex::default(),
     }
 });
 
-const FAULTS: [Option<Fault>; 5] = [
+const FAULTS: [Option<Fault>; 10] = [
     None,
     Some(Fault::WrongLeafOid),
     Some(Fault::MissingIntermediateOid),
     Some(Fault::BadMessageDigest),
     Some(Fault::MismatchedSignatureAlgorithm),
+    Some(Fault::PrimitiveCertificatesTag),
+    Some(Fault::PrimitiveSignedAttrsTag),
+    Some(Fault::UnsortedSignedAttrs),
+    Some(Fault::CompressedEphemeralKey),
+    Some(Fault::WrappedKeyLongerThanModulus),
+];
+
+/// Faults whose refusal a documented rule explains: BER tag forms, DER signed attributes.
+const ENCODING_FAULTS: [Fault; 3] = [
+    Fault::PrimitiveCertificatesTag,
+    Fault::PrimitiveSignedAttrsTag,
+    Fault::UnsortedSignedAttrs,
 ];
 
 #[derive(Arbitrary, Debug)]
@@ -93,6 +117,7 @@ enum Edit {
 #[derive(Arbitrary, Debug)]
 struct Input {
     encoding: u8,
+    certificates: u8,
     rsa_signer: bool,
     rsa_v1: bool,
     fault: u8,
@@ -264,11 +289,14 @@ fuzz_target!(|input: Input| {
     let mut spec = TokenSpec::new(SAMPLE_PLAINTEXT.as_bytes().to_vec(), f.signed);
     spec.transaction_id = vec![0x5a; 32];
     spec.application_data = input.application_data.then(|| vec![0xa5; 32]);
-    spec.encoding = match input.encoding % 2 {
-        0 => Encoding::BerIndefinite,
-        _ => Encoding::Der,
-    };
-    spec.fault = FAULTS[usize::from(input.fault) % FAULTS.len()];
+    spec.encoding = [Encoding::BerIndefinite, Encoding::Der, Encoding::BerLongLengths]
+        [usize::from(input.encoding) % 3];
+    spec.certificates = [
+        Certificates::LeafFirst,
+        Certificates::IntermediateFirst,
+        Certificates::DecoyIntermediateFirst,
+    ][usize::from(input.certificates) % 3];
+    spec.fault = FAULTS[usize::from(input.fault % 10)];
     spec.signer = if input.rsa_signer {
         Signer::Rsa
     } else {
@@ -277,7 +305,23 @@ fuzz_target!(|input: Input| {
     if input.rsa_v1 {
         spec.version = applepay_crypto::Version::RsaV1;
     }
-    let Ok(json) = f.pki.mint(&spec) else { return };
+    let options = [
+        input.encoding % 3,
+        input.certificates % 3,
+        input.fault % 10,
+        u8::from(input.rsa_signer),
+        u8::from(input.rsa_v1),
+        u8::from(input.application_data),
+        0,
+    ];
+    let json = f
+        .minted
+        .lock()
+        .expect("lock")
+        .entry(options)
+        .or_insert_with(|| f.pki.mint(&spec).ok())
+        .clone();
+    let Some(json) = json else { return };
     let minted: serde_json::Value = serde_json::from_str(&json).expect("minted JSON");
     let text = |v: &serde_json::Value| v.as_str().expect("string").to_owned();
     let b64 = |v: &serde_json::Value| Base64::decode_vec(v.as_str().expect("string")).expect("b64");
@@ -354,10 +398,17 @@ fuzz_target!(|input: Input| {
     let theirs = openssl_verifies(&f.store, &fields);
     match (&ours, theirs) {
         (Ok(()), true) | (Err(_), false) => {}
+        // OpenSSL takes the first untrusted certificate whose name matches the issuer
+        // (these certificates carry no key identifiers) and does not try the others; this
+        // crate builds the path over the whole set, as issue #12 asks.
+        (Ok(()), false) if spec.certificates == Certificates::DecoyIntermediateFirst => {}
         (Ok(()), false) => panic!("this crate verified a token OpenSSL refuses: {input:?}"),
         (Err(e), true) => {
             let in_region = |r: &Range<usize>| touched.iter().any(|i| r.contains(i));
             let explained = match e {
+                _ if spec.fault.is_some_and(|f| ENCODING_FAULTS.contains(&f)) => {
+                    *e == Error::Malformed("signature")
+                }
                 Error::SigningTimeOutOfWindow => true,
                 Error::CertificateChain(
                     ChainError::MissingLeafMarker | ChainError::MissingIntermediateMarker,

@@ -1,9 +1,11 @@
 //! Reading the token's detached CMS `SignedData` (RFC 5652), BER or DER.
 //!
 //! Apple encodes the `signature` field in BER with indefinite lengths (`30 80 …`). The
-//! `cms` crate (with `der`'s BER reader) parses it in two steps: `ContentInfo::from_ber`,
-//! then the inner `SignedData` under BER rules (`decode_as` would use DER rules and fail on
-//! the indefinite lengths). Everything else here is checking what the crates parsed against
+//! outer layers first go through `ber` (every BER length form, the tag forms, the
+//! certificate count; it says why it is written by hand). The `cms` crate (with `der`'s
+//! BER reader) then parses them in two steps: `ContentInfo::from_ber`, then the inner
+//! `SignedData` under BER rules (`decode_as` would use DER rules and fail on the
+//! indefinite lengths). Everything else here is checking what the crates parsed against
 //! what an Apple Pay signature must look like, and bounding it.
 //!
 //! What is written by hand, and why:
@@ -16,8 +18,9 @@
 //! - The signed attributes are re-encoded with `to_der()`: RFC 5652 §5.4 defines the
 //!   signed message as the DER encoding of `SignedAttrs` with the `SET OF` tag (`0x31`).
 //!   The set is decoded under BER rules, which keep the attributes in the order received
-//!   (as OpenSSL does when verifying), so for a DER-encoded `[0]` — Apple's case — the
-//!   result is byte-for-byte the transmitted value with its tag changed.
+//!   (as OpenSSL does when verifying). RFC 5652 §5.3 requires the transmitted attributes
+//!   to be DER, and they must be: the re-encoding must be byte-for-byte the transmitted
+//!   value with its tag changed, in DER's `SET OF` order.
 
 use alloc::vec::Vec;
 
