@@ -46,11 +46,7 @@ pub struct SignerParts {
 pub fn signer_parts(signature: &[u8]) -> Result<SignerParts, Error> {
     let bad = || Error::CertificateChain(ChainError::BadCertificates);
     let cms = CmsSignature::parse(signature)?;
-    let certificates: Vec<Vec<u8>> = cms
-        .certificates
-        .iter()
-        .map(|c| c.to_der().map_err(|_| bad()))
-        .collect::<Result<_, _>>()?;
+    let certificates: Vec<Vec<u8>> = cms.certificates().iter().map(|c| c.to_vec()).collect();
     let leaf = Certificate::from_der(certificates.first().ok_or_else(bad)?).map_err(|_| bad())?;
     let leaf_spki = leaf
         .tbs_certificate()
@@ -60,7 +56,7 @@ pub fn signer_parts(signature: &[u8]) -> Result<SignerParts, Error> {
     Ok(SignerParts {
         leaf_spki,
         signed_attrs: cms.signed_attrs_der.clone(),
-        signature: cms.signature.clone(),
+        signature: cms.signature.to_vec(),
         certificates,
     })
 }

@@ -201,7 +201,7 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-/// 3. Duplicate JSON keys (written once the parser refuses them).
+/// 3. Duplicate JSON keys.
 fn duplicate_key_cases() -> Vec<Case> {
     vec![
         case(
@@ -225,16 +225,9 @@ fn duplicate_key_cases() -> Vec<Case> {
     ]
 }
 
-/// Whether the token parser refuses duplicate keys yet.
-const DUPLICATE_KEYS_REFUSED: bool = false;
-
 /// Writes every conformance folder under `dir`.
 pub fn write(pki: &TestPki, signed: UnixTime, dir: &Path) -> Result<()> {
-    let mut all = cases();
-    if DUPLICATE_KEYS_REFUSED {
-        all.extend(duplicate_key_cases());
-    }
-    for case in all {
+    for case in cases().into_iter().chain(duplicate_key_cases()) {
         let folder = dir.join(case.name);
         fs::create_dir_all(&folder)?;
         let mut spec = TokenSpec::new(SAMPLE_PLAINTEXT.as_bytes().to_vec(), signed);

@@ -13,7 +13,10 @@ use aws_lc_rs::{agreement, digest, rsa, signature};
 use der::asn1::ObjectIdentifier;
 use zeroize::Zeroizing;
 
-use super::{MerchantKey, Provider, RustCrypto, SharedSecret, SignatureAlgorithm, SigningScheme};
+use super::{
+    MerchantKey, Provider, RustCrypto, SharedSecret, SignatureAlgorithm, SigningScheme,
+    VerifyingKey,
+};
 use crate::error::{Error, KeyImportError};
 
 /// DER prefix of a P-256 `SubjectPublicKeyInfo` (id-ecPublicKey, prime256v1), followed by
@@ -86,14 +89,41 @@ impl Provider for AwsLc {
         message: &[u8],
         signature_der: &[u8],
     ) -> Result<(), Error> {
-        let alg: &'static dyn signature::VerificationAlgorithm = match algorithm {
-            SignatureAlgorithm::EcdsaP256Sha256 => &signature::ECDSA_P256_SHA256_ASN1,
-            SignatureAlgorithm::EcdsaP384Sha256 => &signature::ECDSA_P384_SHA256_ASN1,
-            SignatureAlgorithm::EcdsaP384Sha384 => &signature::ECDSA_P384_SHA384_ASN1,
-            SignatureAlgorithm::RsaPkcs1Sha256 => &signature::RSA_PKCS1_2048_8192_SHA256,
-        };
-        signature::UnparsedPublicKey::new(alg, spki_der)
+        signature::UnparsedPublicKey::new(verification_algorithm(algorithm), spki_der)
             .verify(message, signature_der)
+            .map_err(|_| Error::SignatureInvalid)
+    }
+
+    /// AWS-LC's parsed key (`EVP_PKEY`): the point is decoded and checked on the curve once.
+    fn verifying_key(
+        &self,
+        algorithm: SignatureAlgorithm,
+        spki_der: &[u8],
+    ) -> Option<Box<dyn VerifyingKey>> {
+        let key = signature::ParsedPublicKey::new(verification_algorithm(algorithm), spki_der);
+        Some(Box::new(AwsLcVerifyingKey(key.ok()?)))
+    }
+}
+
+fn verification_algorithm(
+    algorithm: SignatureAlgorithm,
+) -> &'static dyn signature::VerificationAlgorithm {
+    match algorithm {
+        SignatureAlgorithm::EcdsaP256Sha256 => &signature::ECDSA_P256_SHA256_ASN1,
+        SignatureAlgorithm::EcdsaP384Sha256 => &signature::ECDSA_P384_SHA256_ASN1,
+        SignatureAlgorithm::EcdsaP384Sha384 => &signature::ECDSA_P384_SHA384_ASN1,
+        SignatureAlgorithm::RsaPkcs1Sha256 => &signature::RSA_PKCS1_2048_8192_SHA256,
+    }
+}
+
+/// A public key parsed by AWS-LC.
+#[derive(Debug)]
+struct AwsLcVerifyingKey(signature::ParsedPublicKey);
+
+impl VerifyingKey for AwsLcVerifyingKey {
+    fn verify(&self, message: &[u8], signature_der: &[u8]) -> Result<(), Error> {
+        self.0
+            .verify_sig(message, signature_der)
             .map_err(|_| Error::SignatureInvalid)
     }
 }

@@ -89,6 +89,29 @@ pub trait Provider: Send + Sync + fmt::Debug {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), Error>;
+
+    /// Parses the public key in `spki_der` once, for checking many `algorithm` signatures
+    /// with [`VerifyingKey::verify`]: Apple's signing key repeats from token to token, and
+    /// [`Provider::verify_signature`] decodes and validates it every time.
+    ///
+    /// `None` when the back-end has no such form, which is the default, or when the key
+    /// does not parse; callers then use [`Provider::verify_signature`]. A key this returns
+    /// must accept exactly the signatures [`Provider::verify_signature`] accepts with the
+    /// same key.
+    fn verifying_key(
+        &self,
+        algorithm: SignatureAlgorithm,
+        spki_der: &[u8],
+    ) -> Option<Box<dyn VerifyingKey>> {
+        let _ = (algorithm, spki_der);
+        None
+    }
+}
+
+/// A public key parsed by a [`Provider`] (see [`Provider::verifying_key`]).
+pub trait VerifyingKey: Send + Sync + fmt::Debug {
+    /// Verifies `signature` over `message`. Any failure is [`Error::SignatureInvalid`].
+    fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), Error>;
 }
 
 /// The provider used where the caller does not choose one: `AwsLc` when the
@@ -108,3 +131,41 @@ pub fn default_provider() -> &'static dyn Provider {
 #[cfg(feature = "aws-lc-rs")]
 #[cfg_attr(docsrs, doc(cfg(feature = "aws-lc-rs")))]
 pub use aws_lc::AwsLc;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every back-end's parsed key accepts exactly what its `verify_signature` accepts.
+    #[test]
+    fn parsed_keys_agree_with_verify_signature() {
+        use rand::SeedableRng;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+        let signer = RustCrypto.p256_private_key(&[7; 32]).unwrap();
+        let spki = signer.public_key_spki().to_vec();
+        let message = b"signed attributes".to_vec();
+        let signature = signer.sign(&mut rng, &message).unwrap();
+        let mut flipped = signature.clone();
+        *flipped.last_mut().unwrap() ^= 1;
+        let providers: &[&'static dyn Provider] = &[&RustCrypto, default_provider()];
+        for &provider in providers {
+            let alg = SignatureAlgorithm::EcdsaP256Sha256;
+            let key = provider.verifying_key(alg, &spki).unwrap();
+            for (m, s) in [
+                (&message[..], &signature[..]),
+                (&message[..], &flipped[..]),
+                (b"other", &signature[..]),
+                (&message[..], &[][..]),
+                (&message[..], &signature[..signature.len() - 1]),
+            ] {
+                assert_eq!(
+                    key.verify(m, s),
+                    provider.verify_signature(alg, &spki, m, s),
+                    "{provider:?}"
+                );
+            }
+            assert_eq!(key.verify(&message, &signature), Ok(()));
+            assert!(provider.verifying_key(alg, b"\x30\x00").is_none());
+        }
+    }
+}

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 
 use zeroize::Zeroizing;
 
-use super::{APPLE_GCM_IV, GCM_TAG_LEN, MerchantKey, Provider, SignatureAlgorithm};
+use super::{APPLE_GCM_IV, GCM_TAG_LEN, MerchantKey, Provider, SignatureAlgorithm, VerifyingKey};
 use crate::error::Error;
 
 /// The pure-Rust RustCrypto back-end (`p256`, `p384`, `aes-gcm`, `sha2`, `rsa`).
@@ -82,6 +82,36 @@ impl Provider for RustCrypto {
         signature: &[u8],
     ) -> Result<(), Error> {
         rustcrypto::verify(algorithm, spki_der, message, signature)
+    }
+
+    /// P-256 keys only (the leaf key of `EC_v1` tokens): `p256`'s verifying key, with the
+    /// point decoded and checked on the curve once.
+    fn verifying_key(
+        &self,
+        algorithm: SignatureAlgorithm,
+        spki_der: &[u8],
+    ) -> Option<Box<dyn VerifyingKey>> {
+        use spki::DecodePublicKey;
+        if algorithm != SignatureAlgorithm::EcdsaP256Sha256 {
+            return None;
+        }
+        let key = p256::ecdsa::VerifyingKey::from_public_key_der(spki_der).ok()?;
+        Some(Box::new(P256VerifyingKey(key)))
+    }
+}
+
+/// A P-256 public key parsed by `p256`.
+#[derive(Debug)]
+struct P256VerifyingKey(p256::ecdsa::VerifyingKey);
+
+impl VerifyingKey for P256VerifyingKey {
+    fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), Error> {
+        use signature::Verifier;
+        let signature =
+            p256::ecdsa::Signature::from_der(signature).map_err(|_| Error::SignatureInvalid)?;
+        self.0
+            .verify(message, &signature)
+            .map_err(|_| Error::SignatureInvalid)
     }
 }
 

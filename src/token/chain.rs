@@ -14,11 +14,12 @@
 //! check; if none does, the first pair's error is reported. The set has at most
 //! [`crate::MAX_CERTIFICATES`] elements, so at most twelve pairs.
 
+use alloc::boxed::Box;
 use alloc::string::{String, ToString};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use der::asn1::{Any, ObjectIdentifier};
+use der::asn1::ObjectIdentifier;
 use der::{Decode, Encode};
 use x509_cert::Certificate;
 use x509_cert::ext::pkix::{BasicConstraints, KeyUsage};
@@ -27,7 +28,7 @@ use super::anchors::{OID_APPLE_PAY_INTERMEDIATE, OID_APPLE_PAY_LEAF, TrustAnchor
 use super::cms::{OID_ECDSA_SHA256, OID_ECDSA_SHA384, SignerId};
 use crate::error::{ChainError, Error};
 use crate::onboarding::merchant_cert::find_extension;
-use crate::provider::{Provider, SignatureAlgorithm};
+use crate::provider::{Provider, SignatureAlgorithm, VerifyingKey};
 use crate::time::UnixTime;
 
 const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
@@ -71,7 +72,7 @@ const PATH_CAPACITY: usize = 32;
 #[derive(Debug, Default)]
 pub(crate) struct ChainCache {
     intermediates: Bounded<[u8; 32], ()>,
-    paths: Bounded<(Any, Any), Arc<CheckedPath>>,
+    paths: Bounded<(Vec<u8>, Vec<u8>), Arc<CheckedPath>>,
 }
 
 /// A path that passed every check except validity at a given time.
@@ -79,7 +80,10 @@ pub(crate) struct ChainCache {
 pub(crate) struct CheckedPath {
     leaf: Certificate,
     intermediate: Certificate,
-    leaf_info: Leaf,
+    /// How a `SignerInfo` would name the leaf, to check a token's signer
+    /// without encoding anything.
+    leaf_names: SignerNames,
+    leaf_info: Arc<Leaf>,
 }
 
 impl ChainCache {
@@ -95,11 +99,11 @@ impl ChainCache {
         let _ = fingerprint;
     }
 
-    fn path(&self, intermediate: &Any, leaf: &Any) -> Option<Arc<CheckedPath>> {
+    fn path(&self, intermediate: &[u8], leaf: &[u8]) -> Option<Arc<CheckedPath>> {
         self.paths.find(|(i, l)| i == intermediate && l == leaf)
     }
 
-    fn remember_path(&self, intermediate: Any, leaf: Any, path: CheckedPath) {
+    fn remember_path(&self, intermediate: Vec<u8>, leaf: Vec<u8>, path: CheckedPath) {
         #[cfg(feature = "std")]
         self.paths
             .insert((intermediate, leaf), Arc::new(path), PATH_CAPACITY);
@@ -164,14 +168,39 @@ impl<K, V> Bounded<K, V> {
     }
 }
 
-/// What the chain check learned about the leaf.
-#[derive(Clone, Debug)]
+/// What the chain check learned about the leaf, shared by every token the cached path
+/// verifies.
+#[derive(Debug)]
 pub(crate) struct Leaf {
     pub(crate) spki_der: Vec<u8>,
     /// How the leaf's key signs: ECDSA P-256/SHA-256 or RSA PKCS#1 v1.5/SHA-256.
     pub(crate) signature_algorithm: SignatureAlgorithm,
     pub(crate) subject: String,
     pub(crate) not_after: UnixTime,
+    /// The leaf's key as the back-end parsed it, when it can (see
+    /// [`Provider::verifying_key`]).
+    verifying_key: Option<Box<dyn VerifyingKey>>,
+}
+
+impl Leaf {
+    /// Verifies a signature by the leaf's key: with the key the back-end parsed when the
+    /// path was checked, or else from the key's DER.
+    pub(crate) fn verify(
+        &self,
+        provider: &dyn Provider,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        match &self.verifying_key {
+            Some(key) => key.verify(message, signature),
+            None => provider.verify_signature(
+                self.signature_algorithm,
+                &self.spki_der,
+                message,
+                signature,
+            ),
+        }
+    }
 }
 
 /// Checks the path anchor → intermediate → leaf at `time`, the leaf being the certificate
@@ -180,10 +209,10 @@ pub(crate) fn verify_chain(
     provider: &dyn Provider,
     anchors: &TrustAnchors,
     cache: &ChainCache,
-    certificates: &[Any],
-    signer: &SignerId,
+    certificates: &[&[u8]],
+    signer: &SignerId<'_>,
     time: UnixTime,
-) -> Result<Leaf, Error> {
+) -> Result<Arc<Leaf>, Error> {
     // Apple's case: two certificates this verifier has checked before.
     if let [first, second] = certificates {
         for (intermediate, leaf) in [(second, first), (first, second)] {
@@ -192,27 +221,28 @@ pub(crate) fn verify_chain(
             };
             // A path that passed every check is one the full check would accept, as long
             // as its leaf is the certificate the signer names.
-            if names_signer(&path.leaf, signer) {
+            if path.leaf_names.name(signer) {
                 for cert in [&path.intermediate, &path.leaf] {
                     check_validity(cert, time)?;
                 }
-                return Ok(path.leaf_info.clone());
+                return Ok(Arc::clone(&path.leaf_info));
             }
         }
     }
 
     let parsed = certificates
         .iter()
-        .map(parse_certificate)
+        .map(|raw| parse_certificate(raw))
         .collect::<Result<Vec<_>, _>>()?;
     let (leaf, intermediate, leaf_info) =
         verify_parsed(provider, anchors, cache, &parsed, signer, time)?;
+    let leaf_info = Arc::new(leaf_info);
     let raw = |cert: &Certificate| {
         parsed
             .iter()
             .position(|c| core::ptr::eq(c, cert))
             .and_then(|i| certificates.get(i))
-            .cloned()
+            .map(|raw| raw.to_vec())
             .ok_or(Error::CertificateChain(ChainError::BadCertificates))
     };
     cache.remember_path(
@@ -221,7 +251,8 @@ pub(crate) fn verify_chain(
         CheckedPath {
             leaf: leaf.clone(),
             intermediate: intermediate.clone(),
-            leaf_info: leaf_info.clone(),
+            leaf_names: SignerNames::of(leaf)?,
+            leaf_info: Arc::clone(&leaf_info),
         },
     );
     Ok(leaf_info)
@@ -229,9 +260,8 @@ pub(crate) fn verify_chain(
 
 /// A certificate of the signature. One that does not parse makes the signature
 /// unreadable, as it would if the whole `SignedData` had been parsed at once.
-fn parse_certificate(raw: &Any) -> Result<Certificate, Error> {
-    let der = raw.to_der().map_err(|_| Error::Malformed("signature"))?;
-    Certificate::from_der(&der).map_err(|_| Error::Malformed("signature"))
+fn parse_certificate(raw: &[u8]) -> Result<Certificate, Error> {
+    Certificate::from_der(raw).map_err(|_| Error::Malformed("signature"))
 }
 
 /// The full check of [`verify_chain`] on parsed certificates; returns the leaf, the
@@ -241,7 +271,7 @@ fn verify_parsed<'c>(
     anchors: &TrustAnchors,
     cache: &ChainCache,
     certificates: &'c [Certificate],
-    signer: &SignerId,
+    signer: &SignerId<'_>,
     time: UnixTime,
 ) -> Result<(&'c Certificate, &'c Certificate, Leaf), Error> {
     let chain_err = Error::CertificateChain;
@@ -322,6 +352,7 @@ fn check_path(
     let leaf_spki = spki_der(leaf)?;
     let signature_algorithm = leaf_signature_algorithm(&leaf_spki)?;
     Ok(Leaf {
+        verifying_key: provider.verifying_key(signature_algorithm, &leaf_spki),
         spki_der: leaf_spki,
         signature_algorithm,
         subject: leaf.tbs_certificate().subject().to_string(),
@@ -339,17 +370,44 @@ fn check_validity(cert: &Certificate, time: UnixTime) -> Result<(), Error> {
 }
 
 /// Whether `cert` is the certificate the `SignerInfo` identifies.
-fn names_signer(cert: &Certificate, signer: &SignerId) -> bool {
-    let tbs = cert.tbs_certificate();
-    match signer {
-        SignerId::IssuerAndSerial(ias) => {
-            ias.issuer == *tbs.issuer() && ias.serial_number == *tbs.serial_number()
-        }
-        SignerId::SubjectKeyId(id) => {
-            // extnValue of subjectKeyIdentifier is a DER OCTET STRING.
-            find_extension(cert, OID_SUBJECT_KEY_ID)
-                .and_then(|value| der::asn1::OctetString::from_der(value).ok())
-                .is_some_and(|ski| ski.as_bytes() == id.as_slice())
+fn names_signer(cert: &Certificate, signer: &SignerId<'_>) -> bool {
+    SignerNames::of(cert).is_ok_and(|names| names.name(signer))
+}
+
+/// How a `SignerInfo` names a certificate, as bytes: the issuer's DER `Name`, the serial
+/// number (the `INTEGER`'s contents) and the subject key identifier, if any. A signer
+/// identifier names the certificate when its bytes are these (DER has one encoding).
+#[derive(Debug)]
+struct SignerNames {
+    issuer: Vec<u8>,
+    serial: Vec<u8>,
+    key_id: Option<Vec<u8>>,
+}
+
+impl SignerNames {
+    fn of(cert: &Certificate) -> Result<Self, Error> {
+        let tbs = cert.tbs_certificate();
+        let issuer = tbs
+            .issuer()
+            .to_der()
+            .map_err(|_| Error::CertificateChain(ChainError::BadCertificates))?;
+        // extnValue of subjectKeyIdentifier is a DER OCTET STRING.
+        let key_id = find_extension(cert, OID_SUBJECT_KEY_ID)
+            .and_then(|value| der::asn1::OctetString::from_der(value).ok())
+            .map(der::asn1::OctetString::into_bytes);
+        Ok(Self {
+            issuer,
+            serial: tbs.serial_number().as_bytes().to_vec(),
+            key_id: key_id.map(Into::into),
+        })
+    }
+
+    fn name(&self, signer: &SignerId<'_>) -> bool {
+        match *signer {
+            SignerId::IssuerAndSerial { issuer, serial } => {
+                self.issuer == issuer && self.serial == serial
+            }
+            SignerId::SubjectKeyId(id) => self.key_id.as_deref() == Some(id),
         }
     }
 }

@@ -1,42 +1,27 @@
-//! Reading the token's detached CMS `SignedData` (RFC 5652), BER or DER.
+//! Reading the token's detached CMS `SignedData` (RFC 5652), BER or DER, borrowed.
 //!
-//! Apple encodes the `signature` field in BER with indefinite lengths (`30 80 …`). The
-//! outer layers first go through `ber` (every BER length form, the tag forms, the
-//! certificate count; it says why it is written by hand). The `cms` crate (with `der`'s
-//! BER reader) then parses them in two steps: `ContentInfo::from_ber`, then the inner
-//! `SignedData` under BER rules (`decode_as` would use DER rules and fail on the
-//! indefinite lengths). Everything else here is checking what the crates parsed against
-//! what an Apple Pay signature must look like, and bounding it.
+//! Apple encodes the `signature` field in BER with indefinite lengths (`30 80 …`) on the
+//! outer layers (`ContentInfo`, `SignedData`, the encapsulated content info, the
+//! certificate set) and DER inside. The envelope is walked with the borrowed BER reader of
+//! `ber.rs`: every field here is a slice of the signature, nothing is copied but the
+//! signed attributes (which are signed with another tag). The small structures inside
+//! are decoded by `der` in DER: algorithm identifiers, the signing time, the
+//! `CMSAlgorithmProtection` attribute (RFC 6211; `cms` has no type for it). Certificates
+//! are left as raw DER, parsed by `chain` only when its cache has not seen them.
 //!
-//! What is written by hand, and why:
-//! - The `CMSAlgorithmProtection` attribute (RFC 6211) has no type in `cms`; it is a
-//!   two-field sequence declared below with `der`'s derive.
-//! - `SignedData` is declared again (`RawSignedData`) with the certificates left as raw
-//!   elements: parsing two certificates is most of the work of reading the signature, and
-//!   a verifier that has already checked these exact certificates does not need them
-//!   parsed (see `chain`). They are parsed when the verifier has not seen them.
-//! - The signed attributes are re-encoded with `to_der()`: RFC 5652 §5.4 defines the
-//!   signed message as the DER encoding of `SignedAttrs` with the `SET OF` tag (`0x31`).
-//!   The set is decoded under BER rules, which keep the attributes in the order received
-//!   (as OpenSSL does when verifying). RFC 5652 §5.3 requires the transmitted attributes
-//!   to be DER, and they must be: the re-encoding must be byte-for-byte the transmitted
-//!   value with its tag changed, in DER's `SET OF` order.
+//! The signed message is the DER encoding of `SignedAttrs` with the `SET OF` tag (`0x31`,
+//! RFC 5652 §5.4): the transmitted `[0]` with its tag changed, attributes in the order
+//! received (as OpenSSL verifies). Signed attributes that are not DER — indefinite or
+//! non-minimal lengths — are refused, as RFC 5652 requires DER there.
 
 use alloc::vec::Vec;
 
-use cms::cert::IssuerAndSerialNumber;
-use cms::content_info::{CmsVersion, ContentInfo};
-use cms::revocation::RevocationInfoChoices;
-use cms::signed_data::{
-    DigestAlgorithmIdentifiers, EncapsulatedContentInfo, SignedAttributes, SignerIdentifier,
-    SignerInfo, SignerInfos,
-};
-use der::asn1::{Any, ObjectIdentifier, OctetString, SetOfVec};
-use der::{Decode, DerOrd, Encode, EncodingRules, Sequence, Tag, Tagged};
-use spki::AlgorithmIdentifierOwned;
+use der::asn1::ObjectIdentifier;
+use der::{Decode, Sequence};
+use spki::AlgorithmIdentifierRef;
 use x509_cert::time::Time;
 
-use super::ber;
+use super::ber::{self, Tlv};
 use crate::error::{ChainError, Error};
 use crate::provider::SignatureAlgorithm;
 use crate::time::UnixTime;
@@ -76,243 +61,312 @@ pub(crate) const OID_ECDSA_SHA384: ObjectIdentifier =
 /// `macAlgorithm [2]` is not allowed in a `SignerInfo`, so it is not declared: a value
 /// holding it fails to decode.
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
-struct AlgorithmProtection {
-    digest_algorithm: AlgorithmIdentifierOwned,
+struct AlgorithmProtection<'a> {
+    digest_algorithm: AlgorithmIdentifierRef<'a>,
     #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
-    signature_algorithm: Option<AlgorithmIdentifierOwned>,
+    signature_algorithm: Option<AlgorithmIdentifierRef<'a>>,
 }
 
-/// `SignedData` (RFC 5652 §5.1) as the `cms` crate declares it, except that each
-/// certificate is kept as a raw element, parsed later only if needed.
-#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
-struct RawSignedData {
-    version: CmsVersion,
-    digest_algorithms: DigestAlgorithmIdentifiers,
-    encap_content_info: EncapsulatedContentInfo,
-    #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]
-    certificates: Option<SetOfVec<Any>>,
-    #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
-    crls: Option<RevocationInfoChoices>,
-    signer_infos: SignerInfos,
-}
-
-/// How the signature names its signer certificate.
-#[derive(Clone, Debug)]
-pub(crate) enum SignerId {
-    /// Issuer name and serial number.
-    IssuerAndSerial(IssuerAndSerialNumber),
+/// How the signature names its signer certificate, as transmitted.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum SignerId<'a> {
+    /// The issuer's `Name` (DER, tag included) and the serial number (the `INTEGER`'s
+    /// contents).
+    IssuerAndSerial { issuer: &'a [u8], serial: &'a [u8] },
     /// The `subjectKeyIdentifier` extension value.
-    SubjectKeyId(Vec<u8>),
+    SubjectKeyId(&'a [u8]),
 }
 
-/// What verification needs from the token's `SignedData`, checked for shape only. The
-/// digest is always SHA-256 and the signature ECDSA or RSA PKCS#1 v1.5 (anything else is
-/// refused).
+/// What verification needs from the token's `SignedData`, checked for shape only, borrowed
+/// from the signature. The digest is always SHA-256 and the signature ECDSA or RSA
+/// PKCS#1 v1.5 (anything else is refused).
 #[derive(Clone, Debug)]
-pub(crate) struct CmsSignature {
-    /// Certificates, in the order sent (Apple: leaf, intermediate), unparsed: each is a
-    /// `SEQUENCE` element whose DER `chain` parses when it needs to.
-    pub(crate) certificates: Vec<Any>,
+pub(crate) struct CmsSignature<'a> {
+    /// Certificates, in the order sent (Apple: leaf, intermediate): each a whole DER
+    /// element, unparsed.
+    certificates: [&'a [u8]; MAX_CERTIFICATES],
+    certificate_count: usize,
     /// Which certificate signed.
-    pub(crate) signer: SignerId,
+    pub(crate) signer: SignerId<'a>,
     /// DER of the signed attributes with the `SET OF` tag: the signed message.
     pub(crate) signed_attrs_der: Vec<u8>,
     /// The `messageDigest` attribute.
-    pub(crate) message_digest: Vec<u8>,
+    pub(crate) message_digest: &'a [u8],
     /// The `signingTime` attribute.
     pub(crate) signing_time: UnixTime,
     /// The signer's algorithm: ECDSA or RSA PKCS#1 v1.5, with SHA-256.
     pub(crate) signature_algorithm: SignatureAlgorithm,
     /// The signature value.
-    pub(crate) signature: Vec<u8>,
+    pub(crate) signature: &'a [u8],
 }
 
-impl CmsSignature {
+/// The parts of a `SignerInfo`, found but not yet checked.
+struct RawSignerInfo<'a> {
+    version: Tlv<'a>,
+    sid: Tlv<'a>,
+    digest_algorithm: Tlv<'a>,
+    signed_attrs: Option<Tlv<'a>>,
+    signature_algorithm: Tlv<'a>,
+    signature: Tlv<'a>,
+}
+
+impl<'a> CmsSignature<'a> {
     /// Parses the detached `SignedData`. Structure errors are `Malformed("signature")`;
     /// too many or unreadable certificates are `CertificateChain(BadCertificates)`;
     /// algorithms other than SHA-256 with ECDSA or RSA are `SignatureInvalid`.
-    pub(crate) fn parse(input: &[u8]) -> Result<Self, Error> {
+    pub(crate) fn parse(input: &'a [u8]) -> Result<Self, Error> {
         if input.len() > MAX_SIGNATURE_LEN {
             return Err(Error::InputTooLarge {
                 limit: MAX_SIGNATURE_LEN,
             });
         }
-        // Every BER length form, the tag forms, the certificate count (`ber` says why this
-        // is walked by hand). `from_ber` also accepts DER; `der` bounds nesting depth (64).
-        let outer = ber::normalise(input, MAX_CERTIFICATES)?;
-        let content_info =
-            ContentInfo::from_ber(&outer.bytes).map_err(|_| Error::Malformed(WHAT))?;
-        if content_info.content_type != OID_SIGNED_DATA {
-            return Err(Error::Malformed(WHAT));
+        let malformed = || Error::Malformed(WHAT);
+
+        // ContentInfo ::= SEQUENCE { contentType, [0] EXPLICIT content }
+        let content_info = ber::read_one(input)
+            .and_then(|tlv| tlv.expect(ber::SEQUENCE))
+            .ok_or_else(malformed)?;
+        let mut fields = content_info.children();
+        let content_type = fields.expect(ber::OID).ok_or_else(malformed)?;
+        let content = fields.expect(ber::CONTEXT_0).ok_or_else(malformed)?;
+        if !fields.is_empty() || content_type.value != OID_SIGNED_DATA.as_bytes() {
+            return Err(malformed());
         }
-        let mut signed_data: RawSignedData = content_info
-            .content
-            .decode_as_encoding(EncodingRules::Ber)
-            .map_err(|_| Error::Malformed(WHAT))?;
+        let mut content = content.children();
+        let signed_data = content.expect(ber::SEQUENCE).ok_or_else(malformed)?;
+        if !content.is_empty() {
+            return Err(malformed());
+        }
+
+        // SignedData ::= SEQUENCE { version, digestAlgorithms, encapContentInfo,
+        //   certificates [0] IMPLICIT OPTIONAL, crls [1] IMPLICIT OPTIONAL, signerInfos }
+        let mut fields = signed_data.children();
+        let version = fields.expect(ber::INTEGER).ok_or_else(malformed)?;
+        let digest_algorithms = fields.expect(ber::SET).ok_or_else(malformed)?;
+        let encap = fields.expect(ber::SEQUENCE).ok_or_else(malformed)?;
+        let certificates = fields.optional(ber::CONTEXT_0).ok_or_else(malformed)?;
+        let crls = fields.optional(ber::CONTEXT_1).ok_or_else(malformed)?;
+        let signer_infos = fields.expect(ber::SET).ok_or_else(malformed)?;
+        if !fields.is_empty() {
+            return Err(malformed());
+        }
+        let mut signers = signer_infos.children();
+        let signer = signers.expect(ber::SEQUENCE).ok_or_else(malformed)?;
+        let signer = RawSignerInfo::read(signer).ok_or_else(malformed)?;
+        // Exactly one signer.
+        if !signers.is_empty() {
+            return Err(malformed());
+        }
 
         // RFC 5652 §5.1: version 1 for plain data, certificates and no attribute
         // certificates or other revocation formats (3 when a signer uses a key id).
-        if !matches!(signed_data.version, CmsVersion::V1 | CmsVersion::V3)
-            || signed_data.crls.is_some()
-        {
-            return Err(Error::Malformed(WHAT));
+        if !matches!(version.value, [1] | [3]) || crls.is_some() {
+            return Err(malformed());
         }
 
-        // Detached signature over plain data.
-        let encap = &signed_data.encap_content_info;
-        if encap.econtent_type != OID_DATA || encap.econtent.is_some() {
-            return Err(Error::Malformed(WHAT));
+        // Detached signature over plain data: EncapsulatedContentInfo ::= SEQUENCE {
+        // eContentType, eContent [0] EXPLICIT OPTIONAL }, without eContent.
+        let mut encap = encap.children();
+        let econtent_type = encap.expect(ber::OID).ok_or_else(malformed)?;
+        if econtent_type.value != OID_DATA.as_bytes() || !encap.is_empty() {
+            return Err(malformed());
         }
 
-        let certificates = certificates(&mut signed_data)?;
+        let certificates = Certificates::read(certificates)?;
 
-        // Moved out, not cloned, like the certificates.
-        let mut signers = core::mem::take(&mut signed_data.signer_infos.0)
-            .into_vec()
-            .into_iter();
-        let (Some(signer_info), None) = (signers.next(), signers.next()) else {
-            return Err(Error::Malformed(WHAT));
-        };
         // The one signer's digest algorithm must be the one the SignedData announces, and
         // nothing else may be announced.
-        let mut announced = signed_data.digest_algorithms.iter();
-        match (announced.next(), announced.next()) {
-            (Some(alg), None) if alg.oid == signer_info.digest_alg.oid => {
-                check_digest_algorithm(alg)?;
-            }
-            _ => return Err(Error::Malformed(WHAT)),
+        let mut announced = digest_algorithms.children();
+        let alg = announced.expect(ber::SEQUENCE).ok_or_else(malformed)?;
+        if !announced.is_empty() {
+            return Err(malformed());
         }
-        Self::from_signer_info(signer_info, certificates, outer.signed_attrs)
+        let alg = algorithm_identifier(alg)?;
+        if alg.oid != algorithm_identifier(signer.digest_algorithm)?.oid {
+            return Err(malformed());
+        }
+        check_digest_algorithm(&alg)?;
+        signer.check(certificates)
     }
 
-    /// `signed_attrs_raw`: the signer's `signedAttrs` as transmitted (`[0]` tag).
-    fn from_signer_info(
-        info: SignerInfo,
-        certificates: Vec<Any>,
-        signed_attrs_raw: Option<&[u8]>,
-    ) -> Result<Self, Error> {
-        check_digest_algorithm(&info.digest_alg)?;
-        let signature_algorithm = check_signature_algorithm(&info.signature_algorithm)?;
+    /// The certificates, in the order sent, each a whole DER element.
+    pub(crate) fn certificates(&self) -> &[&'a [u8]] {
+        self.certificates
+            .get(..self.certificate_count)
+            .unwrap_or_default()
+    }
+}
+
+/// The certificate set, at most [`MAX_CERTIFICATES`].
+struct Certificates<'a> {
+    all: [&'a [u8]; MAX_CERTIFICATES],
+    count: usize,
+}
+
+impl<'a> Certificates<'a> {
+    /// Only certificates proper (a `SEQUENCE`) are allowed; the other
+    /// `CertificateChoices` are refused, and so is a set of more than
+    /// [`MAX_CERTIFICATES`], before the rest is read.
+    fn read(set: Option<Tlv<'a>>) -> Result<Self, Error> {
+        let bad = || Error::CertificateChain(ChainError::BadCertificates);
+        let set = set.ok_or_else(bad)?;
+        let mut certificates = Self {
+            all: [&[]; MAX_CERTIFICATES],
+            count: 0,
+        };
+        let mut elements = set.children();
+        while let Some(element) = elements.next().ok_or_else(bad)? {
+            let slot = certificates
+                .all
+                .get_mut(certificates.count)
+                .ok_or_else(bad)?;
+            *slot = element.expect(ber::SEQUENCE).ok_or_else(bad)?.encoded;
+            certificates.count += 1;
+        }
+        Ok(certificates)
+    }
+}
+
+impl<'a> RawSignerInfo<'a> {
+    /// SignerInfo ::= SEQUENCE { version, sid, digestAlgorithm, signedAttrs [0] IMPLICIT
+    ///   OPTIONAL, signatureAlgorithm, signature, unsignedAttrs [1] IMPLICIT OPTIONAL }
+    fn read(signer: Tlv<'a>) -> Option<Self> {
+        let mut fields = signer.children();
+        let version = fields.expect(ber::INTEGER)?;
+        let sid = fields.next()??;
+        let digest_algorithm = fields.expect(ber::SEQUENCE)?;
+        let signed_attrs = fields.optional(ber::CONTEXT_0)?;
+        let signature_algorithm = fields.expect(ber::SEQUENCE)?;
+        let signature = fields.expect(ber::OCTET_STRING)?;
+        // Unsigned attributes are not covered by the signature, and ignored.
+        fields.optional(ber::CONTEXT_1)?;
+        if !fields.is_empty() {
+            return None;
+        }
+        Some(Self {
+            version,
+            sid,
+            digest_algorithm,
+            signed_attrs,
+            signature_algorithm,
+            signature,
+        })
+    }
+
+    fn check(self, certificates: Certificates<'a>) -> Result<CmsSignature<'a>, Error> {
+        let malformed = || Error::Malformed(WHAT);
+        check_digest_algorithm(&algorithm_identifier(self.digest_algorithm)?)?;
+        let signature_algorithm =
+            check_signature_algorithm(&algorithm_identifier(self.signature_algorithm)?)?;
         // RFC 5652 §5.3: version 1 with issuerAndSerialNumber, 3 with subjectKeyIdentifier.
-        let signer = match (info.sid, info.version) {
-            (SignerIdentifier::IssuerAndSerialNumber(ias), CmsVersion::V1) => {
-                SignerId::IssuerAndSerial(ias)
+        let signer = match (self.sid.tag, self.version.value) {
+            (ber::SEQUENCE, [1]) => {
+                let mut fields = self.sid.children();
+                let issuer = fields.expect(ber::SEQUENCE).ok_or_else(malformed)?;
+                let serial = fields.expect(ber::INTEGER).ok_or_else(malformed)?;
+                if !fields.is_empty() {
+                    return Err(malformed());
+                }
+                SignerId::IssuerAndSerial {
+                    issuer: issuer.encoded,
+                    serial: serial.value,
+                }
             }
-            (SignerIdentifier::SubjectKeyIdentifier(ski), CmsVersion::V3) => {
-                SignerId::SubjectKeyId(ski.0.as_bytes().to_vec())
-            }
-            _ => return Err(Error::Malformed(WHAT)),
+            (ber::CONTEXT_0_PRIMITIVE, [3]) => SignerId::SubjectKeyId(self.sid.value),
+            _ => return Err(malformed()),
         };
 
-        let attrs = info.signed_attrs.as_ref().ok_or(Error::Malformed(WHAT))?;
+        let attrs = self.signed_attrs.ok_or_else(malformed)?;
+        if !attrs.is_der() {
+            return Err(malformed());
+        }
         let (mut content_type, mut digest, mut time, mut protection) = (None, None, None, None);
-        for attr in attrs.iter() {
-            let mut values = attr.values.iter();
-            let (Some(value), None) = (values.next(), values.next()) else {
-                return Err(Error::Malformed(WHAT));
-            };
-            let slot = match attr.oid {
-                OID_CONTENT_TYPE => &mut content_type,
-                OID_MESSAGE_DIGEST => &mut digest,
-                OID_SIGNING_TIME => &mut time,
-                OID_ALGORITHM_PROTECTION => &mut protection,
+        let mut elements = attrs.children();
+        let mut previous: &[u8] = &[];
+        while let Some(attr) = elements.next().ok_or_else(malformed)? {
+            // DER's `SET OF` order (X.690 §11.6: ascending encodings; these all start with
+            // a SEQUENCE header, so none is a zero-padded prefix of another).
+            if attr.encoded < previous {
+                return Err(malformed());
+            }
+            previous = attr.encoded;
+            // Attribute ::= SEQUENCE { attrType, attrValues SET OF }, one value each.
+            let mut fields = attr.expect(ber::SEQUENCE).ok_or_else(malformed)?.children();
+            let oid = fields.expect(ber::OID).ok_or_else(malformed)?;
+            let mut values = fields.expect(ber::SET).ok_or_else(malformed)?.children();
+            let value = values.next().flatten().ok_or_else(malformed)?;
+            if !fields.is_empty() || !values.is_empty() {
+                return Err(malformed());
+            }
+            let slot = match oid.value {
+                v if v == OID_CONTENT_TYPE.as_bytes() => &mut content_type,
+                v if v == OID_MESSAGE_DIGEST.as_bytes() => &mut digest,
+                v if v == OID_SIGNING_TIME.as_bytes() => &mut time,
+                v if v == OID_ALGORITHM_PROTECTION.as_bytes() => &mut protection,
                 // Other attributes are covered by the signature and otherwise ignored.
                 _ => continue,
             };
             // Each of these attributes may appear once (RFC 5652 §11, RFC 6211 §2).
             if slot.replace(value).is_some() {
-                return Err(Error::Malformed(WHAT));
+                return Err(malformed());
             }
         }
         let (Some(content_type), Some(digest), Some(time)) = (content_type, digest, time) else {
-            return Err(Error::Malformed(WHAT));
+            return Err(malformed());
         };
-        if content_type.decode_as::<ObjectIdentifier>() != Ok(OID_DATA) {
-            return Err(Error::Malformed(WHAT));
+        if content_type.expect(ber::OID).map(|oid| oid.value) != Some(OID_DATA.as_bytes()) {
+            return Err(malformed());
         }
         let message_digest = digest
-            .decode_as::<OctetString>()
-            .map_err(|_| Error::Malformed(WHAT))?
-            .into_bytes()
-            .into_vec();
-        let time_der = time.to_der().map_err(|_| Error::Malformed(WHAT))?;
-        let signing_time = Time::from_der(&time_der).map_err(|_| Error::Malformed(WHAT))?;
+            .expect(ber::OCTET_STRING)
+            .ok_or_else(malformed)?
+            .value;
+        let signing_time = Time::from_der(time.encoded).map_err(|_| malformed())?;
         let signing_time = UnixTime::since_unix_epoch(signing_time.to_unix_duration().as_secs());
 
         // RFC 6211: when present, the protected algorithms must be the ones used.
         if let Some(protection) = protection {
-            let protection_der = protection.to_der().map_err(|_| Error::Malformed(WHAT))?;
-            let protection = AlgorithmProtection::from_der(&protection_der)
-                .map_err(|_| Error::Malformed(WHAT))?;
+            let protection =
+                AlgorithmProtection::from_der(protection.encoded).map_err(|_| malformed())?;
+            let signer_signature = algorithm_identifier(self.signature_algorithm)?;
+            let signer_digest = algorithm_identifier(self.digest_algorithm)?;
             let same_signature = protection
                 .signature_algorithm
-                .is_some_and(|alg| alg.oid == info.signature_algorithm.oid);
-            if protection.digest_algorithm.oid != info.digest_alg.oid || !same_signature {
+                .is_some_and(|alg| alg.oid == signer_signature.oid);
+            if protection.digest_algorithm.oid != signer_digest.oid || !same_signature {
                 return Err(Error::SignatureInvalid);
             }
         }
 
-        let signed_attrs_der = attrs.to_der().map_err(|_| Error::Malformed(WHAT))?;
-        check_der_signed_attrs(attrs, &signed_attrs_der, signed_attrs_raw)?;
-        Ok(Self {
-            certificates,
+        // The DER `SET OF` is the `[0]` re-tagged: `is_der` checked its lengths.
+        let mut signed_attrs_der = attrs.encoded.to_vec();
+        if let Some(tag) = signed_attrs_der.first_mut() {
+            *tag = ber::SET;
+        }
+        Ok(CmsSignature {
+            certificates: certificates.all,
+            certificate_count: certificates.count,
             signer,
             signed_attrs_der,
             message_digest,
             signing_time,
             signature_algorithm,
-            signature: info.signature.into_bytes().into_vec(),
+            signature: self.signature.value,
         })
     }
 }
 
-/// RFC 5652 §5.3: "SignedAttributes MUST be DER encoded, even if the rest of the structure
-/// is BER encoded". The transmitted `[0]` must be, but for its tag, the DER re-encoding of
-/// what was read (`reencoded`: definite, minimal lengths, as `ber` also checked for the
-/// outer header), with the attributes in DER's `SET OF` order (X.690 §11.6) — which the
-/// re-encoding keeps as received, as OpenSSL does when verifying.
-fn check_der_signed_attrs(
-    attrs: &SignedAttributes,
-    reencoded: &[u8],
-    raw: Option<&[u8]>,
-) -> Result<(), Error> {
-    let same = raw.is_some_and(|raw| raw.get(1..) == reencoded.get(1..));
-    let sorted = attrs.as_slice().windows(2).all(|pair| match pair {
-        [a, b] => a
-            .der_cmp(b)
-            .is_ok_and(|order| order != core::cmp::Ordering::Greater),
-        _ => true,
-    });
-    if same && sorted {
-        Ok(())
-    } else {
-        Err(Error::Malformed(WHAT))
-    }
-}
-
-/// Takes the certificates out of `signed_data` (moved, not copied). Only certificates
-/// proper (a `SEQUENCE`) are allowed; the other `CertificateChoices` are refused.
-fn certificates(signed_data: &mut RawSignedData) -> Result<Vec<Any>, Error> {
-    let set = signed_data
-        .certificates
-        .take()
-        .ok_or(Error::CertificateChain(ChainError::BadCertificates))?;
-    if set.len() > MAX_CERTIFICATES {
-        return Err(Error::CertificateChain(ChainError::BadCertificates));
-    }
-    let certificates = set.into_vec();
-    if certificates.iter().any(|c| c.tag() != Tag::Sequence) {
-        return Err(Error::CertificateChain(ChainError::BadCertificates));
-    }
-    Ok(certificates)
+/// An `AlgorithmIdentifier` (DER).
+fn algorithm_identifier(tlv: Tlv<'_>) -> Result<AlgorithmIdentifierRef<'_>, Error> {
+    AlgorithmIdentifierRef::from_der(tlv.encoded).map_err(|_| Error::Malformed(WHAT))
 }
 
 /// Parameters of an algorithm identifier: absent or NULL.
-fn params_absent_or_null(alg: &AlgorithmIdentifierOwned) -> bool {
-    alg.parameters.as_ref().is_none_or(Any::is_null)
+fn params_absent_or_null(alg: &AlgorithmIdentifierRef<'_>) -> bool {
+    alg.parameters.as_ref().is_none_or(|p| p.is_null())
 }
 
-fn check_digest_algorithm(alg: &AlgorithmIdentifierOwned) -> Result<(), Error> {
+fn check_digest_algorithm(alg: &AlgorithmIdentifierRef<'_>) -> Result<(), Error> {
     if alg.oid == OID_SHA256 && params_absent_or_null(alg) {
         Ok(())
     } else {
@@ -326,7 +380,9 @@ fn check_digest_algorithm(alg: &AlgorithmIdentifierOwned) -> Result<(), Error> {
 /// sha256WithRSAEncryption has NULL ones. Either form is tolerated for both, as encoders
 /// differ. RFC 5652 §10.1.2 (via RFC 3370 §3.2) lets an RSA signer name plain
 /// `rsaEncryption`, the hash coming from the digest algorithm, as OpenSSL writes it.
-fn check_signature_algorithm(alg: &AlgorithmIdentifierOwned) -> Result<SignatureAlgorithm, Error> {
+fn check_signature_algorithm(
+    alg: &AlgorithmIdentifierRef<'_>,
+) -> Result<SignatureAlgorithm, Error> {
     if !params_absent_or_null(alg) {
         return Err(Error::SignatureInvalid);
     }
@@ -361,7 +417,7 @@ mod tests {
             let token = token(name);
             let cms = CmsSignature::parse(token.signature()).unwrap();
             assert_eq!(cms.signing_time.to_string(), time, "{name}");
-            assert_eq!(cms.certificates.len(), 2, "{name}");
+            assert_eq!(cms.certificates().len(), 2, "{name}");
             assert_eq!(cms.message_digest.len(), 32, "{name}");
             assert_eq!(cms.signed_attrs_der.first(), Some(&0x31), "{name}");
             // The re-encoding, re-tagged `[0]`, is the transmitted attributes.
@@ -397,11 +453,13 @@ mod tests {
 
     #[test]
     fn signer_algorithms_are_ecdsa_or_rsa_with_sha256() {
-        let alg = |oid: &str, parameters: Option<Any>| AlgorithmIdentifierOwned {
+        use der::Tag;
+        use der::asn1::AnyRef;
+        let alg = |oid: &str, parameters: Option<AnyRef<'static>>| AlgorithmIdentifierRef {
             oid: ObjectIdentifier::new_unwrap(oid),
             parameters,
         };
-        let null = || Some(Any::null());
+        let null = || Some(AnyRef::NULL);
         let ecdsa = SignatureAlgorithm::EcdsaP256Sha256;
         let rsa = SignatureAlgorithm::RsaPkcs1Sha256;
         for (oid, expected) in [
@@ -411,7 +469,7 @@ mod tests {
         ] {
             assert_eq!(check_signature_algorithm(&alg(oid, None)), Ok(expected));
             assert_eq!(check_signature_algorithm(&alg(oid, null())), Ok(expected));
-            let odd = Some(Any::new(Tag::Integer, [1u8]).unwrap());
+            let odd = Some(AnyRef::new(Tag::Integer, &[1u8]).unwrap());
             assert!(check_signature_algorithm(&alg(oid, odd)).is_err(), "{oid}");
         }
         // sha1WithRSAEncryption, sha384WithRSAEncryption, RSASSA-PSS, ecdsa-with-SHA384.
@@ -436,5 +494,63 @@ mod tests {
             deep.extend_from_slice(&[0x30, 0x80]);
         }
         assert!(CmsSignature::parse(&deep).is_err());
+    }
+
+    /// `gala-current`'s signature with `edit` applied at `offset` (replacing `old`), the
+    /// definite lengths of the `SignerInfos` set (1809) and the `SignerInfo` (1813)
+    /// grown by `grow`. Offsets are from `openssl asn1parse`.
+    fn edited_gala(offset: usize, old: &[u8], new: &[u8], grow: u16) -> Vec<u8> {
+        let mut sig = token("gala-current").signature().to_vec();
+        assert_eq!(&sig[offset..offset + old.len()], old);
+        sig.splice(offset..offset + old.len(), new.iter().copied());
+        for (at, len) in [(1809, 397u16), (1813, 393)] {
+            assert_eq!(
+                sig[at..at + 4],
+                [sig[at], 0x82, (len >> 8) as u8, len as u8]
+            );
+            sig[at + 2..at + 4].copy_from_slice(&(len + grow).to_be_bytes());
+        }
+        sig
+    }
+
+    #[test]
+    fn ber_length_forms_are_accepted_outside_the_signed_attributes() {
+        let original = token("gala-current");
+        let parsed = CmsSignature::parse(original.signature()).unwrap();
+        // The signature value (`04 48`, at 2136) with a long-form length: valid BER.
+        let long_form = edited_gala(2136, &[0x04, 0x48], &[0x04, 0x81, 0x48], 1);
+        let reparsed = CmsSignature::parse(&long_form).unwrap();
+        assert_eq!(reparsed.signature, parsed.signature);
+        assert_eq!(reparsed.signed_attrs_der, parsed.signed_attrs_der);
+        assert_eq!(reparsed.certificates(), parsed.certificates());
+        // A definite length for the indefinite outer SEQUENCE, with leading zeros.
+        let mut definite = original.signature().to_vec();
+        let inner = definite[2..definite.len() - 2].to_vec();
+        definite = [
+            &[0x30, 0x84][..],
+            &(inner.len() as u32).to_be_bytes(),
+            &inner,
+        ]
+        .concat();
+        assert_eq!(
+            CmsSignature::parse(&definite).unwrap().signed_attrs_der,
+            parsed.signed_attrs_der
+        );
+    }
+
+    #[test]
+    fn signed_attributes_must_be_der() {
+        // The `[0]` signed attributes (`a0 81 95`, at 1972) with a two-byte length.
+        let sig = edited_gala(1972, &[0xA0, 0x81, 0x95], &[0xA0, 0x82, 0x00, 0x95], 1);
+        assert_eq!(
+            CmsSignature::parse(&sig).unwrap_err(),
+            Error::Malformed("signature")
+        );
+        // A primitive `[0]` is not the signed attributes at all.
+        let sig = edited_gala(1972, &[0xA0], &[0x80], 0);
+        assert_eq!(
+            CmsSignature::parse(&sig).unwrap_err(),
+            Error::Malformed("signature")
+        );
     }
 }

@@ -7,11 +7,13 @@
 //! [`crate::provider`] and the shared vocabulary; nothing below uses it.
 
 pub(crate) mod anchors;
-pub(crate) mod ber;
+mod base64;
+mod ber;
 pub(crate) mod chain;
 pub(crate) mod cms;
 pub(crate) mod decrypt;
 pub(crate) mod envelope;
+mod json;
 pub(crate) mod kdf;
 pub(crate) mod keyring;
 pub(crate) mod model;

@@ -7,14 +7,13 @@
 //! the ciphertext and the transaction id, shows that Apple produced it on a customer's
 //! device; only the signing time bounds how long a captured token can be replayed.
 
-use alloc::string::String;
 use alloc::sync::Arc;
 use core::time::Duration;
 
 use subtle::ConstantTimeEq;
 
 use super::anchors::TrustAnchors;
-use super::chain::{self, ChainCache};
+use super::chain::{self, ChainCache, Leaf};
 use crate::error::Error;
 use crate::provider::{Provider, default_provider};
 use crate::time::UnixTime;
@@ -97,8 +96,7 @@ impl Default for Verifier {
 pub struct VerifiedToken {
     token: PaymentToken,
     signing_time: UnixTime,
-    leaf_subject: String,
-    leaf_not_after: UnixTime,
+    leaf: Arc<Leaf>,
 }
 
 impl VerifiedToken {
@@ -118,13 +116,13 @@ impl VerifiedToken {
     /// order (e.g. `C=US,O=Apple Inc.,OU=iOS Systems,CN=ecc-smp-broker-sign_UC4-PROD`).
     #[must_use]
     pub fn leaf_subject(&self) -> &str {
-        &self.leaf_subject
+        &self.leaf.subject
     }
 
     /// When the signing certificate expires.
     #[must_use]
     pub fn leaf_not_after(&self) -> UnixTime {
-        self.leaf_not_after
+        self.leaf.not_after
     }
 }
 
@@ -178,14 +176,14 @@ impl PaymentToken {
             provider,
             &verifier.anchors,
             &verifier.chain_cache,
-            &cms.certificates,
+            cms.certificates(),
             &cms.signer,
             time,
         )?;
 
         let digest = provider.sha256(&self.signed_content());
         // `ct_eq` on slices of different lengths is false.
-        if !bool::from(digest.as_slice().ct_eq(&cms.message_digest)) {
+        if !bool::from(digest.as_slice().ct_eq(cms.message_digest)) {
             return Err(Error::SignatureInvalid);
         }
         // The SignerInfo's algorithm must be the one the leaf's key makes: ECDSA for a
@@ -193,17 +191,11 @@ impl PaymentToken {
         if cms.signature_algorithm != leaf.signature_algorithm {
             return Err(Error::SignatureInvalid);
         }
-        provider.verify_signature(
-            leaf.signature_algorithm,
-            &leaf.spki_der,
-            &cms.signed_attrs_der,
-            &cms.signature,
-        )?;
+        leaf.verify(provider, &cms.signed_attrs_der, cms.signature)?;
         Ok(VerifiedToken {
             token: self.clone(),
             signing_time: cms.signing_time,
-            leaf_subject: leaf.subject,
-            leaf_not_after: leaf.not_after,
+            leaf,
         })
     }
 }
