@@ -35,6 +35,11 @@ struct Case {
     signer: Signer,
     /// Which merchant key (and certificate) the folder holds.
     key: Key,
+    /// The payment data the token carries.
+    plaintext: &'static str,
+    /// The field the typed view (`Plaintext::payment`) must name when it refuses the
+    /// plaintext (`PaymentError =`); the plaintext itself still decrypts.
+    payment_error: Option<&'static str>,
 }
 
 /// The merchant key written to a folder, with its certificate.
@@ -66,6 +71,17 @@ const fn case(
         version: Version::EcV1,
         signer: Signer::Ecdsa,
         key: Key::Ec,
+        plaintext: SAMPLE_PLAINTEXT,
+        payment_error: None,
+    }
+}
+
+/// A faultless token (BER, verified at signing time) carrying `plaintext`: one shape of the
+/// payment data Apple documents, or a variation of it.
+const fn payment_case(name: &'static str, comment: &'static str, plaintext: &'static str) -> Case {
+    Case {
+        plaintext,
+        ..case(name, comment, None, None, None)
     }
 }
 
@@ -264,10 +280,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             )
         },
     ];
+    let cases = cases.into_iter().chain(payment_cases());
     for case in cases {
         let folder = dir.join(case.name);
         fs::create_dir_all(&folder)?;
-        let mut spec = TokenSpec::new(SAMPLE_PLAINTEXT.as_bytes().to_vec(), signed);
+        let mut spec = TokenSpec::new(case.plaintext.as_bytes().to_vec(), signed);
         spec.encoding = case.encoding;
         spec.fault = case.fault;
         spec.version = case.version;
@@ -313,7 +330,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     fs::remove_file(&expected)?;
                 }
             }
-            None => fs::write(&expected, SAMPLE_PLAINTEXT)?,
+            None => fs::write(&expected, case.plaintext)?,
+        }
+        if let Some(field) = case.payment_error {
+            lines += &format!("PaymentError = {field}\n");
         }
         fs::write(folder.join("case.txt"), lines)?;
         println!("wrote {}", folder.display());
@@ -330,4 +350,229 @@ fn truncate_signature(token: &str, len: usize) -> Result<String, Box<dyn std::er
     let cut = signature.get(..len).ok_or("short signature")?;
     json["signature"] = Base64::encode_string(cut).into();
     Ok(serde_json::to_string_pretty(&json)?)
+}
+
+/// The fields every payment-shape plaintext below starts with (a `3DSecure` payment).
+macro_rules! head {
+    ($amount:literal) => {
+        concat!(
+            r#"{"applicationPrimaryAccountNumber":"5204240250197840","applicationExpirationDate":"311231","#,
+            r#""currencyCode":"978","transactionAmount":"#,
+            $amount,
+            r#","deviceManufacturerIdentifier":"040010030273","paymentDataType":"3DSecure","#
+        )
+    };
+}
+
+/// `3DSecure` payment data with a cryptogram and an ECI indicator.
+macro_rules! payment_data {
+    () => {
+        r#""paymentData":{"onlinePaymentCryptogram":"AM3vG2DTzv7uAAKHqXJhgAADFA==","eciIndicator":"7"}"#
+    };
+}
+
+/// A merchant token (MPAN): identifier and metadata with card art and card metadata.
+const MERCHANT_TOKEN: &str = concat!(
+    head!("1999"),
+    r#""paymentData":{"onlinePaymentCryptogram":"AM3vG2DTzv7uAAKHqXJhgAADFA==","eciIndicator":"7"},"#,
+    r#""merchantTokenIdentifier":"DNITHE302312345678901234","#,
+    r#""merchantTokenMetadata":{"cardArt":[{"name":"Example Bank Rewards","type":"CARD_ART_FULL","#,
+    r#""url":"https://cardart.example/rewards.png"}],"cardMetadata":{"expirationDate":"122031"}}}"#
+);
+
+/// A multi-merchant payment, the sub-merchant amounts as JSON numbers.
+const MULTI_MERCHANT_NUMBERS: &str = concat!(
+    head!("4000"),
+    r#""paymentData":{"onlinePaymentCryptogram":"AM3vG2DTzv7uAAKHqXJhgAADFA==","eciIndicator":"7"},"#,
+    r#""authenticationResponses":[{"merchantIdentifier":"merchant.com.example.flights","#,
+    r#""authenticationData":"AQIDBAUGBwgJCgsMDQ4PEBESExQ=","transactionAmount":1500},"#,
+    r#"{"merchantIdentifier":"merchant.com.example.hotels","#,
+    r#""authenticationData":"FBMSERAPDg0MCwoJCAcGBQQDAgE=","transactionAmount":2500}]}"#
+);
+
+/// A multi-merchant payment, the sub-merchant amounts as strings (as Apple documents them).
+const MULTI_MERCHANT_STRINGS: &str = concat!(
+    head!("4000"),
+    r#""paymentData":{"onlinePaymentCryptogram":"AM3vG2DTzv7uAAKHqXJhgAADFA==","eciIndicator":"7"},"#,
+    r#""authenticationResponses":[{"merchantIdentifier":"merchant.com.example.flights","#,
+    r#""authenticationData":"AQIDBAUGBwgJCgsMDQ4PEBESExQ=","transactionAmount":"1500"},"#,
+    r#"{"merchantIdentifier":"merchant.com.example.hotels","#,
+    r#""authenticationData":"FBMSERAPDg0MCwoJCAcGBQQDAgE=","transactionAmount":"2500"}]}"#
+);
+
+/// The top-level amount as a decimal-digit string.
+const STRING_AMOUNT: &str = concat!(head!(r#""1000""#), payment_data!(), "}");
+
+/// Fields no version of Apple's documentation names, at every level.
+const UNKNOWN_FIELDS: &str = concat!(
+    r#"{"futureTopLevel":{"nested":[1,{"deep":null}],"flag":true},"#,
+    r#""applicationPrimaryAccountNumber":"5204240250197840","applicationExpirationDate":"311231","#,
+    r#""currencyCode":"978","transactionAmount":4000,"deviceManufacturerIdentifier":"040010030273","#,
+    r#""paymentDataType":"3DSecure","paymentData":{"onlinePaymentCryptogram":"AM3vG2DTzv7uAAKHqXJhgAADFA==","#,
+    r#""eciIndicator":"7","futureCryptogramVersion":2},"#,
+    r#""authenticationResponses":[{"merchantIdentifier":"merchant.com.example.flights","#,
+    r#""authenticationData":"AQIDBAUGBwgJCgsMDQ4PEBESExQ=","transactionAmount":"4000","risk":{"score":"low"}}],"#,
+    r#""merchantTokenIdentifier":"DNITHE302312345678901234","#,
+    r#""merchantTokenMetadata":{"futureMetadata":[true],"cardArt":[{"name":"Example Bank","type":"CARD_ART_FULL","#,
+    r#""url":"https://cardart.example/a.png","width":480}],"#,
+    r#""cardMetadata":{"expirationDate":"122031","futureKey":"x"}},"futureTrailer":-1.5e3}"#
+);
+
+/// Every optional field present as `null`.
+const NULLS: &str = concat!(
+    head!("1000"),
+    r#""cardholderName":null,"paymentData":{"onlinePaymentCryptogram":"AM3vG2DTzv7uAAKHqXJhgAADFA==","#,
+    r#""eciIndicator":null},"merchantTokenIdentifier":null,"merchantTokenMetadata":null,"#,
+    r#""authenticationResponses":null}"#
+);
+
+/// No `eciIndicator` (not every network adds one).
+const NO_ECI: &str = concat!(
+    head!("1000"),
+    r#""paymentData":{"onlinePaymentCryptogram":"AM3vG2DTzv7uAAKHqXJhgAADFA=="}}"#
+);
+
+/// `EMV` payment data with encrypted PIN data (an `RSA_v1` token, as Apple documents).
+const EMV: &str = concat!(
+    r#"{"applicationPrimaryAccountNumber":"6212345678901232","applicationExpirationDate":"300930","#,
+    r#""currencyCode":"156","transactionAmount":88800,"deviceManufacturerIdentifier":"040010030273","#,
+    r#""paymentDataType":"EMV","paymentData":{"emvData":"nyYIEjRWeJCrze+fJwGAnxAHBgEKA6SgAJ83BBI0Vng=","#,
+    r#""encryptedPINData":"8A3D9B1C0E2F4A5B"}}"#
+);
+
+/// Amounts at and next to `u64::MAX`, as numbers and as strings.
+const LARGE_AMOUNTS: &str = concat!(
+    head!("18446744073709551615"),
+    r#""paymentData":{"onlinePaymentCryptogram":"AM3vG2DTzv7uAAKHqXJhgAADFA==","eciIndicator":"7"},"#,
+    r#""authenticationResponses":[{"merchantIdentifier":"merchant.com.example.a","#,
+    r#""authenticationData":"AQIDBAUGBwgJCgsMDQ4PEBESExQ=","transactionAmount":"18446744073709551615"},"#,
+    r#"{"merchantIdentifier":"merchant.com.example.b","#,
+    r#""authenticationData":"FBMSERAPDg0MCwoJCAcGBQQDAgE=","transactionAmount":18446744073709551614}]}"#
+);
+
+/// A cardholder name outside ASCII, literal and escaped (a surrogate pair included).
+const NON_ASCII_NAME: &str = concat!(
+    head!("1000"),
+    r#""cardholderName":"Zoë Ølsen-Łukasz 山田 \u00c9mile \ud83d\udcb3","#,
+    payment_data!(),
+    "}"
+);
+
+/// Secrets written with JSON escapes (`\/` and `\u`), which the crate must unescape into
+/// zeroizing storage itself.
+const ESCAPED_SECRETS: &str = concat!(
+    r#"{"applicationPrimaryAccountNumber":"\u0035\u00320424025019784\u0030","#,
+    r#""applicationExpirationDate":"311231","currencyCode":"978","transactionAmount":1000,"#,
+    r#""deviceManufacturerIdentifier":"040010030273","paymentDataType":"3DSecure","#,
+    r#""paymentData":{"onlinePaymentCryptogram":"AM3v\/2DTzv7uAAKHq\/JhgAADFA==","eciIndicator":"\u0037"},"#,
+    r#""authenticationResponses":[{"merchantIdentifier":"merchant.com.example.flights","#,
+    r#""authenticationData":"AQID\/AUGBwgJCgsMDQ4PEBESExQ\u003d","transactionAmount":"1000"}]}"#
+);
+
+/// A `paymentDataType` this crate does not know: surfaced, not refused.
+const UNKNOWN_TYPE: &str = concat!(
+    r#"{"applicationPrimaryAccountNumber":"5204240250197840","applicationExpirationDate":"311231","#,
+    r#""currencyCode":"978","transactionAmount":1000,"deviceManufacturerIdentifier":"040010030273","#,
+    r#""paymentDataType":"FutureCredential","paymentData":{"futureBlob":"AAEC"}}"#
+);
+
+/// A top-level amount one over `u64::MAX`: the typed view refuses it.
+const AMOUNT_OVERFLOW: &str = concat!(head!("18446744073709551616"), payment_data!(), "}");
+
+/// A sub-merchant amount with a decimal point: the typed view refuses it.
+const DECIMAL_SUB_AMOUNT: &str = concat!(
+    head!("1250"),
+    payment_data!(),
+    r#","authenticationResponses":[{"merchantIdentifier":"merchant.com.example.flights","#,
+    r#""authenticationData":"AQIDBAUGBwgJCgsMDQ4PEBESExQ=","transactionAmount":"12.50"}]}"#
+);
+
+/// `3DSecure` without its cryptogram: the typed view refuses it.
+const NO_CRYPTOGRAM: &str = concat!(head!("1000"), r#""paymentData":{"eciIndicator":"7"}}"#);
+
+/// Tokens carrying each documented shape of the payment data and each variation of it;
+/// all decrypt, and the last three are refused by the typed view only.
+fn payment_cases() -> Vec<Case> {
+    vec![
+        payment_case(
+            "minted-payment-merchant-token",
+            "a merchant token: merchantTokenIdentifier and merchantTokenMetadata",
+            MERCHANT_TOKEN,
+        ),
+        payment_case(
+            "minted-payment-multi-merchant-numbers",
+            "multi-merchant authenticationResponses with amounts as JSON numbers",
+            MULTI_MERCHANT_NUMBERS,
+        ),
+        payment_case(
+            "minted-payment-multi-merchant-strings",
+            "multi-merchant authenticationResponses with amounts as strings",
+            MULTI_MERCHANT_STRINGS,
+        ),
+        payment_case(
+            "minted-payment-string-amount",
+            "transactionAmount as a decimal-digit string",
+            STRING_AMOUNT,
+        ),
+        payment_case(
+            "minted-payment-unknown-fields",
+            "unknown fields at every level of the payment data",
+            UNKNOWN_FIELDS,
+        ),
+        payment_case("minted-payment-nulls", "every optional field null", NULLS),
+        payment_case("minted-payment-no-eci", "no eciIndicator", NO_ECI),
+        Case {
+            plaintext: EMV,
+            ..rsa_case(
+                "minted-payment-emv",
+                "RSA_v1 token with EMV payment data and encryptedPINData",
+                None,
+                None,
+            )
+        },
+        payment_case(
+            "minted-payment-large-amounts",
+            "amounts at and next to u64::MAX, as numbers and strings",
+            LARGE_AMOUNTS,
+        ),
+        payment_case(
+            "minted-payment-non-ascii-name",
+            "a cardholder name outside ASCII, literal and escaped",
+            NON_ASCII_NAME,
+        ),
+        payment_case(
+            "minted-payment-escaped-secrets",
+            "PAN, cryptogram and authentication data with \\/ and \\u escapes",
+            ESCAPED_SECRETS,
+        ),
+        payment_case(
+            "minted-payment-unknown-type",
+            "a paymentDataType the crate does not know, surfaced as unknown",
+            UNKNOWN_TYPE,
+        ),
+        Case {
+            payment_error: Some("transactionAmount"),
+            ..payment_case(
+                "minted-payment-view-err-amount-overflow",
+                "transactionAmount one over u64::MAX: decrypts, the typed view refuses it",
+                AMOUNT_OVERFLOW,
+            )
+        },
+        Case {
+            payment_error: Some("authenticationResponses.transactionAmount"),
+            ..payment_case(
+                "minted-payment-view-err-decimal-sub-amount",
+                "a sub-merchant amount \"12.50\": decrypts, the typed view refuses it",
+                DECIMAL_SUB_AMOUNT,
+            )
+        },
+        Case {
+            payment_error: Some("paymentData.onlinePaymentCryptogram"),
+            ..payment_case(
+                "minted-payment-view-err-no-cryptogram",
+                "3DSecure without onlinePaymentCryptogram: decrypts, the typed view refuses it",
+                NO_CRYPTOGRAM,
+            )
+        },
+    ]
 }

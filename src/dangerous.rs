@@ -5,6 +5,7 @@ use crate::error::Error;
 use crate::token::keyring::Keyring;
 use crate::token::model::PaymentToken;
 use crate::token::payment::Payment;
+use crate::token::plaintext::Plaintext;
 
 /// Decrypts a token **without verifying its signature**.
 ///
@@ -23,5 +24,20 @@ use crate::token::payment::Payment;
 /// and the operation is blinded, but only verification keeps attacker-chosen ciphertexts
 /// away from the key.
 pub fn decrypt_unverified(keyring: &Keyring, token: &PaymentToken) -> Result<Payment, Error> {
+    decrypt_plaintext_unverified(keyring, token)?
+        .into_payment()
+        .map_err(|(e, _)| e)
+}
+
+/// [`decrypt_unverified`], returning the authenticated plaintext itself rather than its
+/// typed view (as [`Keyring::decrypt_plaintext`] does for verified tokens).
+///
+/// Everything said about [`decrypt_unverified`] applies: the plaintext is authentic under
+/// the *sender's* key, not necessarily Apple's, and `RSA_v1` tokens from untrusted senders
+/// must never reach it.
+pub fn decrypt_plaintext_unverified(
+    keyring: &Keyring,
+    token: &PaymentToken,
+) -> Result<Plaintext, Error> {
     keyring.decrypt_unverified(token)
 }

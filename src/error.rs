@@ -91,11 +91,31 @@ pub enum Error {
     /// Never connect to it: it came from the browser and may point anywhere.
     UntrustedValidationUrl(&'static str),
 
+    /// The token decrypted and its authentication tag verified, but the typed view of the
+    /// plaintext ([`crate::Payment`]) cannot be built: a field a payment processor cannot
+    /// do without is missing or unusable (an account number that is not digits, an
+    /// expiration date that is not a real `YYMMDD` date, an amount that is not a whole
+    /// number of minor units up to `u64::MAX`, `3DSecure` data without its cryptogram, …).
+    /// The payload names the field (`transactionAmount`,
+    /// `paymentData.onlinePaymentCryptogram`, `payment data` for the whole).
+    ///
+    /// Unlike [`Error::Malformed`] this says nothing against the token: the plaintext is
+    /// authentic. It is still there — [`crate::Keyring::decrypt_plaintext`] and
+    /// [`crate::Plaintext::payment`] keep it when the typed view fails — to store, forward
+    /// to a processor that reads it, or inspect.
+    PaymentData(&'static str),
+
     /// A caller-supplied parameter is not acceptable (for example a display name longer
     /// than 64 characters). The payload names the parameter.
     ///
     /// Fix the argument.
     InvalidParameter(&'static str),
+
+    /// A Merchant Identity certificate and key cannot authenticate merchant validation
+    /// (feature `rustls`). The payload says why.
+    ///
+    /// Fix the identity configuration before connecting: Apple's gateway would refuse it.
+    MerchantIdentity(IdentityError),
 }
 
 impl Error {
@@ -115,6 +135,8 @@ impl Error {
             Self::SigningTimeOutOfWindow => "signing_time",
             Self::UntrustedValidationUrl(_) => "untrusted_validation_url",
             Self::InvalidParameter(_) => "invalid_parameter",
+            Self::MerchantIdentity(_) => "identity",
+            Self::PaymentData(_) => "payment_data",
         }
     }
 }
@@ -138,11 +160,46 @@ impl fmt::Display for Error {
             }
             Self::UntrustedValidationUrl(why) => write!(f, "untrusted validation url: {why}"),
             Self::InvalidParameter(what) => write!(f, "invalid parameter: {what}"),
+            Self::MerchantIdentity(e) => write!(f, "unusable merchant identity: {e}"),
+            Self::PaymentData(what) => write!(f, "unusable payment data field {what}"),
         }
     }
 }
 
 impl core::error::Error for Error {}
+
+/// Why a certificate and key cannot serve as the Merchant Identity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IdentityError {
+    /// The certificate lacks the Merchant Identity marker (`1.2.840.113635.100.6.46`):
+    /// it is another certificate, such as the Payment Processing one.
+    NotMerchantIdentity,
+    /// The certificate does not certify the key's public key.
+    KeyMismatch,
+    /// The certificate expired before the time given: renew it in Apple's developer
+    /// account.
+    Expired,
+    /// The certificate is not valid yet at the time given (check the clock).
+    NotYetValid,
+    /// The key lists no signature scheme ([`crate::MerchantKey::signing_schemes`]), so it
+    /// cannot sign a TLS handshake.
+    KeyCannotSign,
+}
+
+impl fmt::Display for IdentityError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::NotMerchantIdentity => {
+                "not a merchant identity certificate (no marker 1.2.840.113635.100.6.46)"
+            }
+            Self::KeyMismatch => "the certificate does not match the key",
+            Self::Expired => "the certificate has expired",
+            Self::NotYetValid => "the certificate is not valid yet",
+            Self::KeyCannotSign => "the key cannot sign tls handshakes",
+        })
+    }
+}
 
 /// Why a key, certificate or key container could not be imported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -162,6 +219,15 @@ pub enum KeyImportError {
     InvalidCertificate,
     /// The container holds no private key.
     NoPrivateKey,
+    /// A password-based key derivation in the file costs more than the limits allow
+    /// ([`crate::MAX_PBKDF2_ITERATIONS`], [`crate::MAX_SCRYPT_WORK`],
+    /// [`crate::MAX_KDF_WORK`], …); refused before any derivation runs. Re-export the
+    /// key with ordinary parameters (OpenSSL's defaults are far below the limits), or
+    /// treat the file as hostile.
+    WorkFactorTooHigh,
+    /// The PKCS#12 file holds more bags than `MAX_PKCS12_BAGS` (feature `pkcs12`).
+    /// Export only the key and its certificate chain.
+    TooManyBags,
 }
 
 impl fmt::Display for KeyImportError {
@@ -174,6 +240,8 @@ impl fmt::Display for KeyImportError {
             Self::UnsupportedEncryption => "unsupported encryption scheme",
             Self::InvalidCertificate => "invalid certificate",
             Self::NoPrivateKey => "no private key found",
+            Self::WorkFactorTooHigh => "key derivation work factor over the limit",
+            Self::TooManyBags => "too many bags in the pkcs#12 file",
         })
     }
 }

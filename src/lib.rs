@@ -11,7 +11,10 @@
 //!    the embedded Apple Root CA - G3, or the [`TrustAnchors`] of a [`Verifier`]) and that
 //!    the signing time lies within a maximum age of `now`, returning a [`VerifiedToken`].
 //! 3. A [`Keyring`] picks the merchant key by `header.publicKeyHash` and decrypts the
-//!    verified token into a typed [`Payment`], whose secrets are zeroized on drop.
+//!    verified token into a typed [`Payment`], whose secrets are zeroized on drop — or,
+//!    with [`Keyring::decrypt_plaintext`], into the authenticated [`Plaintext`] itself, of
+//!    which the typed view ([`Plaintext::payment`]) is a convenience that can fail
+//!    ([`Error::PaymentData`]) without losing the payment.
 //!
 //! Verification must come first. The token is encrypted to your *public* key with an
 //! ephemeral key the sender chooses, so anyone can make a token that decrypts; only
@@ -120,15 +123,22 @@ mod token;
 #[doc(hidden)]
 pub mod bench_hooks;
 
-pub use error::{ChainError, Error, KeyImportError};
+pub use error::{ChainError, Error, IdentityError, KeyImportError};
+#[cfg(feature = "pkcs12")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pkcs12")))]
+pub use keys::MAX_PKCS12_BAGS;
 pub use keys::{
-    MAX_KEY_INPUT_LEN, MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY, MAX_SCRYPT_PARALLELIZATION,
-    PrivateKey, RSA_KEY_BITS,
+    MAX_KDF_WORK, MAX_KEY_INPUT_LEN, MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY,
+    MAX_SCRYPT_PARALLELIZATION, MAX_SCRYPT_WORK, PrivateKey, RSA_KEY_BITS,
 };
 pub use merchant_validation::{
-    APPLE_PAY_GATEWAY_HOSTS, Initiative, MAX_DISPLAY_NAME_LEN, MAX_MERCHANT_SESSION_LEN,
-    MAX_VALIDATION_URL_LEN, MerchantSession, MerchantSessionRequest, ValidationUrl,
+    APPLE_PAY_GATEWAY_HOSTS, GatewayErrorResponse, Initiative, MAX_DISPLAY_NAME_LEN,
+    MAX_MERCHANT_SESSION_LEN, MAX_VALIDATION_URL_LEN, MerchantSession, MerchantSessionRequest,
+    ValidationUrl,
 };
+#[cfg(feature = "rustls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
+pub use merchant_validation::{MerchantIdentity, mozilla_roots, rustls_provider};
 pub use onboarding::{
     CertificateKind, CertificateStatus, Csr, CsrSubject, MAX_CERT_INPUT_LEN, MAX_CHAIN_LEN,
     MAX_CSR_INPUT_LEN, MAX_NAME_ATTRIBUTE_LEN, MerchantCertificate, MerchantIdHash,
@@ -142,10 +152,11 @@ pub use provider::{KeyAlgorithm, MerchantKey, SharedSecret, SigningScheme};
 pub use public_key_hash::PublicKeyHash;
 pub use time::UnixTime;
 pub use token::{
-    APPLE_ROOT_CA_G3_DER, AuthenticationResponse, CurrencyCode, DEFAULT_MAX_AGE, ExpirationDate,
-    Keyring, MAX_ANCHOR_INPUT_LEN, MAX_CERTIFICATES, MAX_CLOCK_SKEW, MAX_SIGNATURE_LEN,
-    MAX_TOKEN_LEN, OID_APPLE_PAY_INTERMEDIATE, OID_APPLE_PAY_LEAF, Payment, PaymentDataType,
-    PaymentToken, TrustAnchors, VerifiedToken, Verifier, Version,
+    APPLE_ROOT_CA_G3_DER, AuthenticationResponse, CardArt, CardMetadata, CurrencyCode,
+    DEFAULT_MAX_AGE, ExpirationDate, Keyring, MAX_ANCHOR_INPUT_LEN, MAX_CERTIFICATES,
+    MAX_CLOCK_SKEW, MAX_SIGNATURE_LEN, MAX_TOKEN_LEN, OID_APPLE_PAY_INTERMEDIATE,
+    OID_APPLE_PAY_LEAF, Payment, PaymentDataType, PaymentToken, Plaintext, TrustAnchors,
+    VerifiedToken, Verifier, Version,
 };
 pub use token::{APPLICATION_DATA_LEN, EPHEMERAL_KEY_LEN, P256_SPKI_PREFIX, TRANSACTION_ID_LEN};
 

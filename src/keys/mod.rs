@@ -7,11 +7,19 @@
 //! `provider` and the shared vocabulary, nothing else.
 
 pub(crate) mod encrypted_key;
+pub(crate) mod kdf_work;
 mod key_hash;
 pub(crate) mod keygen;
 pub(crate) mod pem;
+#[cfg(feature = "pkcs12")]
+pub(crate) mod pkcs12_bounds;
 pub(crate) mod private_key;
 
-pub use encrypted_key::{MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY, MAX_SCRYPT_PARALLELIZATION};
+pub use kdf_work::{
+    MAX_KDF_WORK, MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY, MAX_SCRYPT_PARALLELIZATION,
+    MAX_SCRYPT_WORK,
+};
 pub use keygen::RSA_KEY_BITS;
+#[cfg(feature = "pkcs12")]
+pub use pkcs12_bounds::MAX_PKCS12_BAGS;
 pub use private_key::{MAX_KEY_INPUT_LEN, PrivateKey};

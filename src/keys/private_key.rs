@@ -569,12 +569,14 @@ mod tests {
         use rsa::signature::Verifier;
         use sha2::Digest;
         use spki::DecodePublicKey;
-        let mut providers: Vec<&dyn Provider> = alloc::vec![&crate::provider::RustCrypto];
-        #[cfg(feature = "aws-lc-rs")]
-        providers.push(&crate::provider::AwsLc);
+        let providers: &[&dyn Provider] = &[
+            &crate::provider::RustCrypto,
+            #[cfg(feature = "aws-lc-rs")]
+            &crate::provider::AwsLc,
+        ];
         let message = b"TLS 1.3, client CertificateVerify";
         let mut rng = rand::rngs::StdRng::seed_from_u64(3);
-        for provider in providers {
+        for &provider in providers {
             let rsa_key =
                 PrivateKey::from_pem_or_der_with(provider, &read("rsa.pkcs1.pem")).unwrap();
             assert_eq!(

@@ -137,47 +137,158 @@ fn is_domain_name(name: &str) -> bool {
 /// The merchant session Apple returns: opaque JSON, passed to the browser unchanged
 /// (`session.completeMerchantValidation(...)`).
 ///
-/// Only checked to be a JSON object within [`MAX_MERCHANT_SESSION_LEN`]; the bytes are
-/// kept exactly as received.
+/// Checked to be one JSON object within [`MAX_MERCHANT_SESSION_LEN`]; the bytes are kept
+/// exactly as received. The fields worth logging or checking are readable, typed; a field
+/// that is absent or of another type reads as `None`.
 #[derive(Clone, PartialEq, Eq)]
-pub struct MerchantSession(Vec<u8>);
+pub struct MerchantSession {
+    bytes: Vec<u8>,
+    fields: SessionFields,
+}
+
+/// The typed fields read from a merchant session.
+#[derive(Clone, Default, PartialEq, Eq)]
+struct SessionFields {
+    merchant_session_identifier: Option<String>,
+    epoch_timestamp: Option<u64>,
+    expires_at: Option<u64>,
+    domain_name: Option<String>,
+    display_name: Option<String>,
+}
+
+/// The JSON object at the top of `bytes`, within `limit` bytes.
+fn json_object(
+    bytes: &[u8],
+    limit: usize,
+    what: &'static str,
+) -> Result<serde_json::Map<String, serde_json::Value>, Error> {
+    if bytes.len() > limit {
+        return Err(Error::InputTooLarge { limit });
+    }
+    match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(serde_json::Value::Object(map)) => Ok(map),
+        _ => Err(Error::Malformed(what)),
+    }
+}
+
+fn string_field(map: &serde_json::Map<String, serde_json::Value>, name: &str) -> Option<String> {
+    map.get(name)
+        .and_then(|v| v.as_str())
+        .map(ToString::to_string)
+}
 
 impl MerchantSession {
-    /// Wraps Apple's answer, checking that it is one JSON object.
+    /// Wraps Apple's answer, checking that it is one JSON object of at most
+    /// [`MAX_MERCHANT_SESSION_LEN`] bytes ([`Error::InputTooLarge`] otherwise; anything
+    /// but an object is [`Error::Malformed`]).
     pub fn from_json(bytes: &[u8]) -> Result<Self, Error> {
-        if bytes.len() > MAX_MERCHANT_SESSION_LEN {
-            return Err(Error::InputTooLarge {
-                limit: MAX_MERCHANT_SESSION_LEN,
-            });
-        }
-        let is_object = bytes
-            .iter()
-            .find(|b| !b.is_ascii_whitespace())
-            .is_some_and(|&b| b == b'{');
-        if !is_object || serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_err() {
-            return Err(Error::Malformed("merchant session"));
-        }
-        Ok(Self(bytes.to_vec()))
+        let map = json_object(bytes, MAX_MERCHANT_SESSION_LEN, "merchant session")?;
+        let fields = SessionFields {
+            merchant_session_identifier: string_field(&map, "merchantSessionIdentifier"),
+            epoch_timestamp: map.get("epochTimestamp").and_then(|v| v.as_u64()),
+            expires_at: map.get("expiresAt").and_then(|v| v.as_u64()),
+            domain_name: string_field(&map, "domainName"),
+            display_name: string_field(&map, "displayName"),
+        };
+        Ok(Self {
+            bytes: bytes.to_vec(),
+            fields,
+        })
     }
 
     /// The bytes exactly as Apple sent them.
     #[must_use]
     pub fn as_bytes(&self) -> &[u8] {
-        &self.0
+        &self.bytes
     }
 
     /// Unwraps the bytes.
     #[must_use]
     pub fn into_bytes(self) -> Vec<u8> {
-        self.0
+        self.bytes
+    }
+
+    /// `merchantSessionIdentifier`: Apple's identifier of this session, for logs.
+    #[must_use]
+    pub fn merchant_session_identifier(&self) -> Option<&str> {
+        self.fields.merchant_session_identifier.as_deref()
+    }
+
+    /// `epochTimestamp`: when Apple made the session, in milliseconds since the Unix epoch.
+    #[must_use]
+    pub fn epoch_timestamp_ms(&self) -> Option<u64> {
+        self.fields.epoch_timestamp
+    }
+
+    /// `expiresAt`: when the session stops being accepted, in milliseconds since the Unix
+    /// epoch (Apple gives the browser about five minutes).
+    #[must_use]
+    pub fn expires_at_ms(&self) -> Option<u64> {
+        self.fields.expires_at
+    }
+
+    /// `domainName`: the domain the session was made for; compare it with the site's.
+    #[must_use]
+    pub fn domain_name(&self) -> Option<&str> {
+        self.fields.domain_name.as_deref()
+    }
+
+    /// `displayName`: the merchant name the payment sheet shows.
+    #[must_use]
+    pub fn display_name(&self) -> Option<&str> {
+        self.fields.display_name.as_deref()
     }
 }
 
-/// Shows only the length: the session carries a signature and nonces meant for the
-/// browser, not for logs.
+/// Shows only the length and the session identifier: the session carries a signature and
+/// nonces meant for the browser, not for logs.
 impl fmt::Debug for MerchantSession {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "MerchantSession({} bytes)", self.0.len())
+        f.debug_struct("MerchantSession")
+            .field("len", &self.bytes.len())
+            .field(
+                "merchant_session_identifier",
+                &self.merchant_session_identifier(),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// Apple's answer when it refuses to make a session (a non-2xx status), such as
+/// `{"statusMessage":"Payment Services Exception merchantId=… unregistered","statusCode":"400"}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GatewayErrorResponse {
+    status_message: Option<String>,
+    status_code: Option<String>,
+}
+
+impl GatewayErrorResponse {
+    /// Reads an error answer: a JSON object of at most [`MAX_MERCHANT_SESSION_LEN`] bytes
+    /// ([`Error::InputTooLarge`], [`Error::Malformed`] otherwise).
+    pub fn from_json(bytes: &[u8]) -> Result<Self, Error> {
+        let map = json_object(bytes, MAX_MERCHANT_SESSION_LEN, "gateway error response")?;
+        let status_code = match map.get("statusCode") {
+            Some(serde_json::Value::String(code)) => Some(code.clone()),
+            Some(serde_json::Value::Number(code)) => Some(code.to_string()),
+            _ => None,
+        };
+        Ok(Self {
+            status_message: string_field(&map, "statusMessage"),
+            status_code,
+        })
+    }
+
+    /// `statusMessage`: Apple's explanation (for example an unregistered merchant id or
+    /// domain); control characters are left as sent, so escape it before display.
+    #[must_use]
+    pub fn status_message(&self) -> Option<&str> {
+        self.status_message.as_deref()
+    }
+
+    /// `statusCode`: Apple's code, as text (`"400"`); a JSON number is given in decimal.
+    #[must_use]
+    pub fn status_code(&self) -> Option<&str> {
+        self.status_code.as_deref()
     }
 }
 
@@ -299,6 +410,59 @@ mod tests {
         let big = alloc::vec![b' '; MAX_MERCHANT_SESSION_LEN + 1];
         assert!(matches!(
             MerchantSession::from_json(&big),
+            Err(Error::InputTooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn merchant_session_fields_are_typed() {
+        let raw = br#"{"epochTimestamp":1764600000000,"expiresAt":1764603600000,"merchantSessionIdentifier":"SSH0F1E","nonce":"4d4f","domainName":"shop.example.com","displayName":"Example Shop","signature":"3080"}"#;
+        let session = MerchantSession::from_json(raw).unwrap();
+        assert_eq!(session.merchant_session_identifier(), Some("SSH0F1E"));
+        assert_eq!(session.epoch_timestamp_ms(), Some(1_764_600_000_000));
+        assert_eq!(session.expires_at_ms(), Some(1_764_603_600_000));
+        assert_eq!(session.domain_name(), Some("shop.example.com"));
+        assert_eq!(session.display_name(), Some("Example Shop"));
+        assert_eq!(session.clone().into_bytes(), raw);
+        let debug = format!("{session:?}");
+        assert!(
+            debug.contains("SSH0F1E") && !debug.contains("3080"),
+            "{debug}"
+        );
+
+        // Absent or mistyped fields read as None; the bytes still pass through.
+        let odd = br#"{"epochTimestamp":"soon","expiresAt":-1,"domainName":7}"#;
+        let session = MerchantSession::from_json(odd).unwrap();
+        assert_eq!(session.epoch_timestamp_ms(), None);
+        assert_eq!(session.expires_at_ms(), None);
+        assert_eq!(session.domain_name(), None);
+        assert_eq!(session.merchant_session_identifier(), None);
+        assert_eq!(session.as_bytes(), odd);
+    }
+
+    #[test]
+    fn gateway_error_response() {
+        let answer = GatewayErrorResponse::from_json(
+            br#"{"statusMessage":"Payment Services Exception merchantId=0F1E unregistered","statusCode":"400"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            answer.status_message(),
+            Some("Payment Services Exception merchantId=0F1E unregistered")
+        );
+        assert_eq!(answer.status_code(), Some("400"));
+        let numeric = GatewayErrorResponse::from_json(br#"{"statusCode":417}"#).unwrap();
+        assert_eq!(numeric.status_code(), Some("417"));
+        assert_eq!(numeric.status_message(), None);
+        for bad in [&b"<html>"[..], b"[]", b""] {
+            assert_eq!(
+                GatewayErrorResponse::from_json(bad),
+                Err(Error::Malformed("gateway error response"))
+            );
+        }
+        let big = alloc::vec![b' '; MAX_MERCHANT_SESSION_LEN + 1];
+        assert!(matches!(
+            GatewayErrorResponse::from_json(&big),
             Err(Error::InputTooLarge { .. })
         ));
     }

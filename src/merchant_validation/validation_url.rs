@@ -22,12 +22,32 @@ use crate::error::Error;
 /// Longest validation URL accepted, in bytes.
 pub const MAX_VALIDATION_URL_LEN: usize = 2048;
 
-/// Apple's merchant validation hosts (production, China, and their sandbox
-/// counterparts). The older regional pods are matched by pattern, see
-/// [`ValidationUrl::parse`].
-pub const APPLE_PAY_GATEWAY_HOSTS: [&str; 4] = [
+/// Apple's merchant validation hosts, exactly as Apple publishes them ("Setting Up Your
+/// Server", Apple Pay on the Web): the global and China gateways, the regional pods
+/// behind them (`nc` and `pr` in production, Shanghai `sh` and Tianjin `tj` in China),
+/// and the sandbox gateways. No pattern: a host that merely looks like these
+/// (`apple-pay-gateway-nc-pod6.apple.com`) is refused.
+pub const APPLE_PAY_GATEWAY_HOSTS: [&str; 20] = [
+    // Production.
     "apple-pay-gateway.apple.com",
     "cn-apple-pay-gateway.apple.com",
+    "apple-pay-gateway-nc-pod1.apple.com",
+    "apple-pay-gateway-nc-pod2.apple.com",
+    "apple-pay-gateway-nc-pod3.apple.com",
+    "apple-pay-gateway-nc-pod4.apple.com",
+    "apple-pay-gateway-nc-pod5.apple.com",
+    "apple-pay-gateway-pr-pod1.apple.com",
+    "apple-pay-gateway-pr-pod2.apple.com",
+    "apple-pay-gateway-pr-pod3.apple.com",
+    "apple-pay-gateway-pr-pod4.apple.com",
+    "apple-pay-gateway-pr-pod5.apple.com",
+    "cn-apple-pay-gateway-sh-pod1.apple.com",
+    "cn-apple-pay-gateway-sh-pod2.apple.com",
+    "cn-apple-pay-gateway-sh-pod3.apple.com",
+    "cn-apple-pay-gateway-tj-pod1.apple.com",
+    "cn-apple-pay-gateway-tj-pod2.apple.com",
+    "cn-apple-pay-gateway-tj-pod3.apple.com",
+    // Sandbox.
     "apple-pay-gateway-cert.apple.com",
     "cn-apple-pay-gateway-cert.apple.com",
 ];
@@ -46,9 +66,7 @@ impl ValidationUrl {
     /// Checks a `validationURL` from the browser.
     ///
     /// Accepted: `https://HOST[:443][/path][?query]` where `HOST` is one of
-    /// [`APPLE_PAY_GATEWAY_HOSTS`] or a regional pod
-    /// `[cn-]apple-pay-gateway-XX-podN.apple.com` (`XX` two letters, `N` one or two
-    /// digits), compared ASCII case-insensitively. Refused, with the reason as
+    /// [`APPLE_PAY_GATEWAY_HOSTS`], compared ASCII case-insensitively. Refused, with the reason as
     /// [`Error::UntrustedValidationUrl`]: any other scheme, userinfo (`user@`), any port
     /// but 443, IP literals, a trailing dot, any other host (look-alikes such as
     /// `apple-pay-gateway.apple.com.evil.example`), non-ASCII text (IDN), percent-encoded
@@ -121,6 +139,16 @@ impl ValidationUrl {
         &self.url
     }
 
+    /// The path and query (`/paymentservices/startSession`), at least `/`: the target of
+    /// the HTTP request line. Free of spaces and control characters, as the whole URL is.
+    #[must_use]
+    pub fn path_and_query(&self) -> &str {
+        self.url
+            .get("https://".len() + self.host_len..)
+            .filter(|p| !p.is_empty())
+            .unwrap_or("/")
+    }
+
     /// The gateway host, lower-case.
     #[must_use]
     pub fn host(&self) -> &str {
@@ -144,26 +172,9 @@ fn is_ip_literal(host: &str) -> bool {
         || last.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("0x"))
 }
 
-/// Whether a lower-case host is one of Apple's gateways.
+/// Whether a lower-case host is one of Apple's gateways: on the list, nothing else.
 fn is_apple_pay_gateway(host: &str) -> bool {
-    if APPLE_PAY_GATEWAY_HOSTS.contains(&host) {
-        return true;
-    }
-    // Regional pods: [cn-]apple-pay-gateway-XX-podN.apple.com
-    let Some(rest) = host.strip_suffix(".apple.com") else {
-        return false;
-    };
-    let rest = rest.strip_prefix("cn-").unwrap_or(rest);
-    let Some(rest) = rest.strip_prefix("apple-pay-gateway-") else {
-        return false;
-    };
-    let Some((region, pod)) = rest.split_once("-pod") else {
-        return false;
-    };
-    region.len() == 2
-        && region.bytes().all(|b| b.is_ascii_lowercase())
-        && (1..=2).contains(&pod.len())
-        && pod.bytes().all(|b| b.is_ascii_digit())
+    APPLE_PAY_GATEWAY_HOSTS.contains(&host)
 }
 
 #[cfg(test)]
@@ -215,10 +226,7 @@ mod tests {
             assert!(checked.is_ok(), "{url}: {checked:?}");
             let checked = checked.unwrap();
             assert_eq!(checked.as_str(), normalized);
-            assert!(
-                APPLE_PAY_GATEWAY_HOSTS.contains(&checked.host())
-                    || checked.host().contains("-pod")
-            );
+            assert!(APPLE_PAY_GATEWAY_HOSTS.contains(&checked.host()));
         }
     }
 
@@ -258,6 +266,39 @@ mod tests {
             ),
             (
                 "https://apple-pay-gateway-nc-pod123.apple.com/",
+                "host is not an apple pay gateway",
+            ),
+            // Shaped like Apple's pods, but not on Apple's list.
+            (
+                "https://apple-pay-gateway-nc-pod6.apple.com/",
+                "host is not an apple pay gateway",
+            ),
+            (
+                "https://apple-pay-gateway-nc-pod0.apple.com/",
+                "host is not an apple pay gateway",
+            ),
+            (
+                "https://apple-pay-gateway-xx-pod1.apple.com/",
+                "host is not an apple pay gateway",
+            ),
+            (
+                "https://apple-pay-gateway-sh-pod1.apple.com/",
+                "host is not an apple pay gateway",
+            ),
+            (
+                "https://cn-apple-pay-gateway-nc-pod1.apple.com/",
+                "host is not an apple pay gateway",
+            ),
+            (
+                "https://cn-apple-pay-gateway-tj-pod4.apple.com/",
+                "host is not an apple pay gateway",
+            ),
+            (
+                "https://apple-pay-gateway-nc-pod1-dr.apple.com/",
+                "host is not an apple pay gateway",
+            ),
+            (
+                "https://cn-apple-pay-gateway-cert-pod1.apple.com/",
                 "host is not an apple pay gateway",
             ),
             (
@@ -355,5 +396,21 @@ mod tests {
             ValidationUrl::parse(&long),
             Err(Error::UntrustedValidationUrl("url too long"))
         );
+    }
+
+    #[test]
+    fn path_and_query_is_the_request_target() {
+        for (url, target) in [
+            (
+                "https://apple-pay-gateway.apple.com/paymentservices/startSession",
+                "/paymentservices/startSession",
+            ),
+            ("https://APPLE-PAY-GATEWAY.apple.com", "/"),
+            ("https://apple-pay-gateway.apple.com:443?a=b", "/?a=b"),
+            ("https://apple-pay-gateway-cert.apple.com/p?q=1", "/p?q=1"),
+        ] {
+            let parsed = ValidationUrl::parse(url).unwrap();
+            assert_eq!(parsed.path_and_query(), target, "{url}");
+        }
     }
 }

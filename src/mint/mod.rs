@@ -36,10 +36,15 @@
 
 mod der_writer;
 mod envelope;
+#[cfg(feature = "rustls")]
+mod gateway;
 mod keys;
 mod pki;
 mod signed_data;
 mod spec;
 
+#[cfg(feature = "rustls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
+pub use gateway::{GATEWAY_TEST_MERCHANT_ID, GatewayPki, IdentityVariant};
 pub use pki::TestPki;
 pub use spec::{Certificates, Encoding, Fault, SAMPLE_PLAINTEXT, Signer, TokenSpec};

@@ -2,7 +2,12 @@
 //! `openssl pkcs12 -export` write them. Feature `pkcs12` (needs `std`).
 //!
 //! Parsing and decryption are done by `p12-keystore` (PBES2/AES and the legacy
-//! 3DES/RC2 schemes, SHA-1 and SHA-256 MACs). Its key buffer is an ordinary `Vec` that is
+//! 3DES/RC2 schemes, SHA-1 and SHA-256 MACs), after a walk over the file
+//! (`keys::pkcs12_bounds`) has priced every key derivation in it: a file over the work
+//! limits ([`crate::MAX_KDF_WORK`] and the per-derivation caps) or with more than
+//! [`crate::MAX_PKCS12_BAGS`] bags is refused before any derivation runs, so any file up
+//! to [`MAX_PKCS12_INPUT_LEN`], right password or wrong, is answered within about a
+//! second. Its key buffer is an ordinary `Vec` that is
 //! not zeroized; it lives only for the duration of [`Pkcs12::from_der`], and the key
 //! itself is then held by a zeroizing [`PrivateKey`]. BER-encoded files with indefinite
 //! lengths are not supported by that crate.
@@ -32,7 +37,9 @@ impl Pkcs12 {
     /// [`KeyImportError::WrongPassword`], an unknown encryption or MAC scheme
     /// [`KeyImportError::UnsupportedEncryption`], a key that is neither P-256 nor RSA
     /// [`KeyImportError::UnsupportedAlgorithm`], a file without a key
-    /// [`KeyImportError::NoPrivateKey`].
+    /// [`KeyImportError::NoPrivateKey`]. A file whose key derivations cost more than the
+    /// limits allow is [`KeyImportError::WorkFactorTooHigh`], one with more than
+    /// [`crate::MAX_PKCS12_BAGS`] bags [`KeyImportError::TooManyBags`].
     pub fn from_der(der: &[u8], password: &str) -> Result<Self, Error> {
         Self::from_der_with(default_provider(), der, password)
     }
@@ -50,6 +57,7 @@ impl Pkcs12 {
                 limit: MAX_PKCS12_INPUT_LEN,
             });
         }
+        crate::keys::pkcs12_bounds::check(der, password)?;
         let store =
             KeyStore::from_pkcs12(der, password, Pkcs12ImportPolicy::Relaxed).map_err(|e| {
                 Error::KeyImport(match e {

@@ -7,7 +7,7 @@ use crate::onboarding::merchant_id::MerchantIdHash;
 use crate::provider::MerchantKey;
 use crate::provider::{GCM_TAG_LEN, Provider};
 use crate::token::model::{PaymentToken, Version};
-use crate::token::payment::Payment;
+use crate::token::plaintext::Plaintext;
 
 /// Length of the AES-128-GCM key an `RSA_v1` token's `wrappedKey` holds.
 const RSA_V1_KEY_LEN: usize = 16;
@@ -23,7 +23,7 @@ pub(crate) fn decrypt(
     key: &dyn MerchantKey,
     merchant: &MerchantIdHash,
     token: &PaymentToken,
-) -> Result<Payment, Error> {
+) -> Result<Plaintext, Error> {
     if token.data().len() < GCM_TAG_LEN {
         return Err(Error::Malformed("data"));
     }
@@ -34,7 +34,7 @@ pub(crate) fn decrypt(
                 .ok_or(Error::Malformed("header.ephemeralPublicKey"))?;
             let symmetric_key = kdf::ec_v1_key(provider, key, ephemeral, merchant)?;
             let plaintext = provider.aes_gcm_open(&symmetric_key[..], token.data())?;
-            Payment::from_plaintext(plaintext)
+            Ok(Plaintext::new(plaintext))
         }
         Version::RsaV1 => {
             let wrapped = token
@@ -53,7 +53,7 @@ pub(crate) fn decrypt(
                 return Err(Error::DecryptionFailed);
             }
             let plaintext = provider.aes_gcm_open(&symmetric_key, token.data())?;
-            Payment::from_plaintext(plaintext)
+            Ok(Plaintext::new(plaintext))
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::provider::{Provider, default_provider};
 use crate::public_key_hash::PublicKeyHash;
 use crate::token::model::PaymentToken;
 use crate::token::payment::Payment;
+use crate::token::plaintext::Plaintext;
 use crate::token::verify::VerifiedToken;
 
 /// The merchant keys a backend decrypts with: during certificate rotation there are two
@@ -137,19 +138,37 @@ impl Keyring {
             .any(|e| e.public_key_hash == *public_key_hash)
     }
 
-    /// Decrypts a verified token: picks the key whose public key hash equals the token's
-    /// `header.publicKeyHash` and decrypts the payment data.
+    /// Decrypts a verified token into its typed payment data: [`Keyring::decrypt_plaintext`]
+    /// followed by [`Plaintext::into_payment`].
+    ///
+    /// Errors: those of [`Keyring::decrypt_plaintext`], and [`Error::PaymentData`] when the
+    /// authenticated plaintext lacks a field a processor needs (see [`Payment`]). For
+    /// that case, or to never depend on the typed view, use
+    /// [`Keyring::decrypt_plaintext`]: it returns the plaintext itself.
+    pub fn decrypt(&self, token: &VerifiedToken) -> Result<Payment, Error> {
+        self.decrypt_plaintext(token)?
+            .into_payment()
+            .map_err(|(e, _)| e)
+    }
+
+    /// Decrypts a verified token into its authenticated plaintext: picks the key whose
+    /// public key hash equals the token's `header.publicKeyHash`, decrypts, and returns
+    /// the bytes whose AES-GCM tag verified, unchanged.
+    ///
+    /// This is decryption's primary result: whatever the payment data holds (fields and
+    /// types this crate has never seen), an authentic plaintext is returned.
+    /// [`Plaintext::payment`] gives the typed view.
     ///
     /// Errors: [`Error::NoMatchingKey`] when no key has that hash,
     /// [`Error::DecryptionFailed`] when the key or merchant identity is wrong, the
     /// `wrappedKey` does not unwrap to a 16-byte key, or the data was altered.
-    pub fn decrypt(&self, token: &VerifiedToken) -> Result<Payment, Error> {
+    pub fn decrypt_plaintext(&self, token: &VerifiedToken) -> Result<Plaintext, Error> {
         self.decrypt_unverified(token.token())
     }
 
     /// Decrypts a token that has *not* been verified. Reachable from outside only through
     /// [`crate::dangerous`].
-    pub(crate) fn decrypt_unverified(&self, token: &PaymentToken) -> Result<Payment, Error> {
+    pub(crate) fn decrypt_unverified(&self, token: &PaymentToken) -> Result<Plaintext, Error> {
         let wanted = token.public_key_hash();
         let mut result = Err(Error::NoMatchingKey { wanted: *wanted });
         // One key may serve several merchant identities; try each pairing in order.

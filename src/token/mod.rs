@@ -1,7 +1,7 @@
 //! The payment path, in flow order: the token model ([`PaymentToken`], parse only), the
 //! CMS signature (`cms`), Apple's certificate chain (`anchors`, `chain`), verification
 //! ([`VerifiedToken`]), the [`Keyring`] that picks the merchant key, decryption (`kdf`,
-//! `decrypt`) and the decrypted [`Payment`].
+//! `decrypt`), the authenticated [`Plaintext`] and its typed view, [`Payment`].
 //!
 //! Uses [`crate::onboarding`] (certificates, merchant id hashes), [`crate::keys`],
 //! [`crate::provider`] and the shared vocabulary; nothing below uses it.
@@ -14,10 +14,14 @@ pub(crate) mod cms;
 pub(crate) mod decrypt;
 pub(crate) mod envelope;
 mod json;
+pub(crate) mod json_string;
 pub(crate) mod kdf;
 pub(crate) mod keyring;
 pub(crate) mod model;
 pub(crate) mod payment;
+pub(crate) mod payment_fields;
+pub(crate) mod payment_parse;
+pub(crate) mod plaintext;
 pub(crate) mod verify;
 
 pub use anchors::{
@@ -28,5 +32,9 @@ pub use cms::{MAX_CERTIFICATES, MAX_SIGNATURE_LEN};
 pub use envelope::{APPLICATION_DATA_LEN, EPHEMERAL_KEY_LEN, P256_SPKI_PREFIX, TRANSACTION_ID_LEN};
 pub use keyring::Keyring;
 pub use model::{MAX_TOKEN_LEN, PaymentToken, Version};
-pub use payment::{AuthenticationResponse, CurrencyCode, ExpirationDate, Payment, PaymentDataType};
+pub use payment::Payment;
+pub use payment_fields::{
+    AuthenticationResponse, CardArt, CardMetadata, CurrencyCode, ExpirationDate, PaymentDataType,
+};
+pub use plaintext::Plaintext;
 pub use verify::{DEFAULT_MAX_AGE, MAX_CLOCK_SKEW, VerifiedToken, Verifier};

@@ -1,328 +1,85 @@
-//! The decrypted payment data: a typed view of the plaintext, secrets zeroized.
+//! The decrypted payment data as typed values ([`Payment`]): a view of the authenticated
+//! plaintext, strict where a payment processor cannot go on and lenient everywhere else.
 
-use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use serde::Deserialize;
 use zeroize::Zeroizing;
 
 use crate::error::Error;
+use crate::token::payment_fields::{
+    AuthenticationResponse, CardArt, CardMetadata, CurrencyCode, ExpirationDate, PaymentDataType,
+};
 
-/// The card's expiration date, from `applicationExpirationDate` (`YYMMDD`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ExpirationDate {
-    year: u16,
-    month: u8,
-    day: u8,
-}
-
-impl ExpirationDate {
-    /// Parses `YYMMDD` (years 2000–2099), checking that the date exists.
-    pub fn parse_yymmdd(text: &str) -> Result<Self, Error> {
-        const WHAT: &str = "applicationExpirationDate";
-        let digits: [u8; 6] = text
-            .as_bytes()
-            .try_into()
-            .map_err(|_| Error::Malformed(WHAT))?;
-        if !digits.iter().all(u8::is_ascii_digit) {
-            return Err(Error::Malformed(WHAT));
-        }
-        let [y1, y2, m1, m2, d1, d2] = digits.map(|d| d - b'0');
-        let year = 2000 + u16::from(y1 * 10 + y2);
-        let (month, day) = (m1 * 10 + m2, d1 * 10 + d2);
-        if !(1..=12).contains(&month) {
-            return Err(Error::Malformed(WHAT));
-        }
-        let days_in_month = crate::time::days_in_month(u64::from(year), u64::from(month));
-        if day == 0 || u64::from(day) > days_in_month {
-            return Err(Error::Malformed(WHAT));
-        }
-        Ok(Self { year, month, day })
-    }
-
-    /// The four-digit year.
-    #[must_use]
-    pub fn year(&self) -> u16 {
-        self.year
-    }
-
-    /// The month, 1–12.
-    #[must_use]
-    pub fn month(&self) -> u8 {
-        self.month
-    }
-
-    /// The day of the month (usually its last day).
-    #[must_use]
-    pub fn day(&self) -> u8 {
-        self.day
-    }
-}
-
-/// `YYYY-MM-DD`.
-impl fmt::Display for ExpirationDate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
-    }
-}
-
-/// An ISO 4217 numeric currency code such as `840` (US dollar), from `currencyCode`.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct CurrencyCode([u8; 3]);
-
-impl CurrencyCode {
-    /// Parses three ASCII digits.
-    pub fn parse(text: &str) -> Result<Self, Error> {
-        let digits: [u8; 3] = text
-            .as_bytes()
-            .try_into()
-            .map_err(|_| Error::Malformed("currencyCode"))?;
-        if digits.iter().all(u8::is_ascii_digit) {
-            Ok(Self(digits))
-        } else {
-            Err(Error::Malformed("currencyCode"))
-        }
-    }
-
-    /// The three digits.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        // Always ASCII digits, checked in `parse`.
-        core::str::from_utf8(&self.0).unwrap_or("000")
-    }
-
-    /// The code as a number (`840`).
-    #[must_use]
-    pub fn numeric(&self) -> u16 {
-        self.0
-            .iter()
-            .fold(0, |acc, d| acc * 10 + u16::from(d - b'0'))
-    }
-}
-
-impl fmt::Display for CurrencyCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl fmt::Debug for CurrencyCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "CurrencyCode({})", self.as_str())
-    }
-}
-
-/// What kind of card data the token carries (`paymentDataType`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentDataType {
-    /// `3DSecure`: an online payment cryptogram and optional ECI indicator.
-    ThreeDSecure,
-    /// `EMV`: EMV data and encrypted PIN data (regions that use EMV for in-app payments).
-    Emv,
-}
-
-/// One entry of `authenticationResponses` (multi-merchant payments).
-#[derive(Clone)]
-pub struct AuthenticationResponse {
-    merchant_identifier: Option<String>,
-    authentication_data: Zeroizing<String>,
-    transaction_amount: Option<u64>,
-}
-
-impl AuthenticationResponse {
-    /// The merchant this authentication is for, if given.
-    #[must_use]
-    pub fn merchant_identifier(&self) -> Option<&str> {
-        self.merchant_identifier.as_deref()
-    }
-
-    /// The authentication data (a cryptogram, base64).
-    #[must_use]
-    pub fn authentication_data(&self) -> &str {
-        &self.authentication_data
-    }
-
-    /// The amount authorised for this merchant, in minor units, if given.
-    #[must_use]
-    pub fn transaction_amount(&self) -> Option<u64> {
-        self.transaction_amount
-    }
-}
-
-impl fmt::Debug for AuthenticationResponse {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AuthenticationResponse")
-            .field("merchant_identifier", &self.merchant_identifier)
-            .field("authentication_data", &"<redacted>")
-            .field("transaction_amount", &self.transaction_amount)
-            .finish()
-    }
-}
-
-/// Decrypted payment data.
+/// Decrypted payment data: the typed view of an authenticated plaintext.
 ///
-/// The account number, cryptogram, EMV data, cardholder name and the plaintext itself are
-/// zeroized on drop, and `Debug` shows at most the last four digits of the account number.
+/// Made by [`crate::Keyring::decrypt`], [`crate::Plaintext::payment`] or
+/// [`Payment::from_plaintext`].
+///
+/// Strict (a missing or unusable value is [`Error::PaymentData`] naming the field):
+/// `applicationPrimaryAccountNumber` (decimal digits), `applicationExpirationDate`
+/// (`YYMMDD`, a real date), `currencyCode` (three digits, ISO 4217 numeric),
+/// `transactionAmount` (minor units up to `u64::MAX`, a JSON integer or a digit string),
+/// `paymentDataType` (a string) with the data it requires — `onlinePaymentCryptogram`
+/// for `3DSecure`, `emvData` for `EMV` — an `eciIndicator`, if sent, as a string or
+/// number (it must be passed on), and each `authenticationResponses` entry's
+/// `authenticationData` and, if sent, its amount.
+///
+/// Lenient: unknown fields are ignored at every level (they stay in the plaintext);
+/// optional fields may be absent or `null`, and a mistyped optional field that is not
+/// needed to process the payment (`cardholderName`, `deviceManufacturerIdentifier`,
+/// `merchantTokenIdentifier`, `merchantTokenMetadata` and its parts) is treated as
+/// absent; names may be any Unicode; an unknown `paymentDataType` is surfaced as
+/// [`PaymentDataType::Unknown`] with its name.
+///
+/// Why: a wrong value in a strict field means charging the wrong card, amount or currency,
+/// so it is refused; anything else Apple adds or sends loosely must not turn an authentic
+/// payment into an error (the plaintext keeps every byte either way).
+///
+/// The account number, cryptograms, EMV data, encrypted PIN data, cardholder name and the
+/// plaintext itself are zeroized on drop, and `Debug` shows at most the last four digits
+/// of the account number.
 pub struct Payment {
-    plaintext: Zeroizing<Vec<u8>>,
-    pan: Zeroizing<String>,
-    expiration_date: ExpirationDate,
-    currency_code: CurrencyCode,
-    transaction_amount: u64,
-    cardholder_name: Option<Zeroizing<String>>,
-    device_manufacturer_identifier: String,
-    payment_data_type: PaymentDataType,
-    online_payment_cryptogram: Option<Zeroizing<String>>,
-    eci_indicator: Option<String>,
-    emv_data: Option<Zeroizing<String>>,
-    encrypted_pin_data: Option<Zeroizing<String>>,
-    merchant_token_identifier: Option<String>,
-    merchant_token_metadata: Option<serde_json::Value>,
-    authentication_responses: Vec<AuthenticationResponse>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawPayment<'a> {
-    #[serde(borrow)]
-    application_primary_account_number: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    application_expiration_date: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    currency_code: Option<Cow<'a, str>>,
-    transaction_amount: Option<u64>,
-    #[serde(borrow)]
-    cardholder_name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    device_manufacturer_identifier: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    payment_data_type: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    payment_data: Option<RawPaymentData<'a>>,
-    #[serde(borrow)]
-    merchant_token_identifier: Option<Cow<'a, str>>,
-    merchant_token_metadata: Option<serde_json::Value>,
-    #[serde(borrow, default)]
-    authentication_responses: Vec<RawAuthenticationResponse<'a>>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawPaymentData<'a> {
-    #[serde(borrow)]
-    online_payment_cryptogram: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    eci_indicator: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    emv_data: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "encryptedPINData")]
-    encrypted_pin_data: Option<Cow<'a, str>>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawAuthenticationResponse<'a> {
-    #[serde(borrow)]
-    merchant_identifier: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    authentication_data: Option<Cow<'a, str>>,
-    transaction_amount: Option<u64>,
-}
-
-/// Moves a possibly-borrowed string into zeroizing storage. An owned `Cow` (the JSON had
-/// escapes) is moved, not copied, so no unzeroized copy is left behind.
-fn secret(text: Cow<'_, str>) -> Zeroizing<String> {
-    Zeroizing::new(text.into_owned())
-}
-
-fn required<T>(value: Option<T>, what: &'static str) -> Result<T, Error> {
-    value.ok_or(Error::Malformed(what))
+    pub(crate) plaintext: Zeroizing<Vec<u8>>,
+    pub(crate) pan: Zeroizing<String>,
+    pub(crate) expiration_date: ExpirationDate,
+    pub(crate) currency_code: CurrencyCode,
+    pub(crate) transaction_amount: u64,
+    pub(crate) cardholder_name: Option<Zeroizing<String>>,
+    pub(crate) device_manufacturer_identifier: String,
+    pub(crate) payment_data_type: PaymentDataType,
+    /// `paymentDataType` as sent, when it is [`PaymentDataType::Unknown`].
+    pub(crate) unknown_type_name: Option<String>,
+    pub(crate) online_payment_cryptogram: Option<Zeroizing<String>>,
+    pub(crate) eci_indicator: Option<String>,
+    pub(crate) emv_data: Option<Zeroizing<String>>,
+    pub(crate) encrypted_pin_data: Option<Zeroizing<String>>,
+    pub(crate) merchant_token_identifier: Option<String>,
+    pub(crate) merchant_token_metadata: Option<serde_json::Value>,
+    pub(crate) card_art: Vec<CardArt>,
+    pub(crate) card_metadata: Option<CardMetadata>,
+    pub(crate) authentication_responses: Vec<AuthenticationResponse>,
 }
 
 impl Payment {
-    /// Parses decrypted plaintext. Takes ownership so the bytes are zeroized with the
+    /// Parses decrypted payment data. Takes ownership so the bytes are zeroized with the
     /// `Payment`.
+    ///
+    /// A field a processor cannot do without that is missing or unusable is
+    /// [`Error::PaymentData`] naming it; plaintext that is not a JSON object is
+    /// `PaymentData("payment data")`.
     pub fn from_plaintext(plaintext: Zeroizing<Vec<u8>>) -> Result<Self, Error> {
-        let mut payment = Self::parse(&plaintext)?;
-        payment.plaintext = plaintext;
-        Ok(payment)
+        Ok(Self::parse(&plaintext)?.with_plaintext(plaintext))
     }
 
-    fn parse(plaintext: &[u8]) -> Result<Self, Error> {
-        let raw: RawPayment<'_> =
-            serde_json::from_slice(plaintext).map_err(|_| Error::Malformed("payment data"))?;
-        let pan = secret(required(
-            raw.application_primary_account_number,
-            "applicationPrimaryAccountNumber",
-        )?);
-        if pan.is_empty() || !pan.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(Error::Malformed("applicationPrimaryAccountNumber"));
-        }
-        let expiration_date = ExpirationDate::parse_yymmdd(&required(
-            raw.application_expiration_date,
-            "applicationExpirationDate",
-        )?)?;
-        let currency_code = CurrencyCode::parse(&required(raw.currency_code, "currencyCode")?)?;
-        let transaction_amount = required(raw.transaction_amount, "transactionAmount")?;
-        let device_manufacturer_identifier = required(
-            raw.device_manufacturer_identifier,
-            "deviceManufacturerIdentifier",
-        )?
-        .into_owned();
-        let payment_data_type = match &*required(raw.payment_data_type, "paymentDataType")? {
-            "3DSecure" => PaymentDataType::ThreeDSecure,
-            "EMV" => PaymentDataType::Emv,
-            _ => return Err(Error::Malformed("paymentDataType")),
-        };
-        let data = required(raw.payment_data, "paymentData")?;
-        let online_payment_cryptogram = data.online_payment_cryptogram.map(secret);
-        let emv_data = data.emv_data.map(secret);
-        match payment_data_type {
-            PaymentDataType::ThreeDSecure if online_payment_cryptogram.is_none() => {
-                return Err(Error::Malformed("paymentData.onlinePaymentCryptogram"));
-            }
-            PaymentDataType::Emv if emv_data.is_none() => {
-                return Err(Error::Malformed("paymentData.emvData"));
-            }
-            _ => {}
-        }
-        let authentication_responses = raw
-            .authentication_responses
-            .into_iter()
-            .map(|r| {
-                Ok(AuthenticationResponse {
-                    merchant_identifier: r.merchant_identifier.map(Cow::into_owned),
-                    authentication_data: secret(required(
-                        r.authentication_data,
-                        "authenticationResponses.authenticationData",
-                    )?),
-                    transaction_amount: r.transaction_amount,
-                })
-            })
-            .collect::<Result<Vec<_>, Error>>()?;
-        Ok(Self {
-            plaintext: Zeroizing::new(Vec::new()),
-            pan,
-            expiration_date,
-            currency_code,
-            transaction_amount,
-            cardholder_name: raw.cardholder_name.map(secret),
-            device_manufacturer_identifier,
-            payment_data_type,
-            online_payment_cryptogram,
-            eci_indicator: data.eci_indicator.map(Cow::into_owned),
-            emv_data,
-            encrypted_pin_data: data.encrypted_pin_data.map(secret),
-            merchant_token_identifier: raw.merchant_token_identifier.map(Cow::into_owned),
-            merchant_token_metadata: raw.merchant_token_metadata,
-            authentication_responses,
-        })
+    /// Attaches the plaintext the view was parsed from.
+    pub(crate) fn with_plaintext(mut self, plaintext: Zeroizing<Vec<u8>>) -> Self {
+        self.plaintext = plaintext;
+        self
     }
 
-    /// The exact decrypted bytes (compact JSON), for fields this crate does not model.
+    /// The exact decrypted bytes, including every field this view does not model.
     #[must_use]
     pub fn plaintext(&self) -> &[u8] {
         &self.plaintext
@@ -353,19 +110,20 @@ impl Payment {
         self.currency_code
     }
 
-    /// `transactionAmount`, in minor units of the currency (cents for USD).
+    /// `transactionAmount`, in minor units of the currency (cents for USD); sent as a
+    /// JSON integer or a string of digits.
     #[must_use]
     pub fn transaction_amount(&self) -> u64 {
         self.transaction_amount
     }
 
-    /// `cardholderName`, if present.
+    /// `cardholderName`, if present (any Unicode).
     #[must_use]
     pub fn cardholder_name(&self) -> Option<&str> {
         self.cardholder_name.as_deref().map(String::as_str)
     }
 
-    /// `deviceManufacturerIdentifier`.
+    /// `deviceManufacturerIdentifier`; empty if absent or not a string.
     #[must_use]
     pub fn device_manufacturer_identifier(&self) -> &str {
         &self.device_manufacturer_identifier
@@ -377,6 +135,16 @@ impl Payment {
         self.payment_data_type
     }
 
+    /// `paymentDataType` as sent (`3DSecure`, `EMV`, or a value this crate does not know).
+    #[must_use]
+    pub fn payment_data_type_name(&self) -> &str {
+        match self.payment_data_type {
+            PaymentDataType::ThreeDSecure => "3DSecure",
+            PaymentDataType::Emv => "EMV",
+            PaymentDataType::Unknown => self.unknown_type_name.as_deref().unwrap_or_default(),
+        }
+    }
+
     /// `paymentData.onlinePaymentCryptogram` (always present for `3DSecure`).
     #[must_use]
     pub fn online_payment_cryptogram(&self) -> Option<&str> {
@@ -385,7 +153,8 @@ impl Payment {
             .map(String::as_str)
     }
 
-    /// `paymentData.eciIndicator`, if present (not all networks send one).
+    /// `paymentData.eciIndicator`, if present (not all networks send one; a JSON number
+    /// is given as its digits). If present, pass it on to your processor.
     #[must_use]
     pub fn eci_indicator(&self) -> Option<&str> {
         self.eci_indicator.as_deref()
@@ -403,19 +172,33 @@ impl Payment {
         self.encrypted_pin_data.as_deref().map(String::as_str)
     }
 
-    /// `merchantTokenIdentifier`, for merchant tokens (recurring and automatic-reload payments).
+    /// `merchantTokenIdentifier`, for merchant tokens (recurring, automatic-reload and
+    /// deferred payments).
     #[must_use]
     pub fn merchant_token_identifier(&self) -> Option<&str> {
         self.merchant_token_identifier.as_deref()
     }
 
-    /// `merchantTokenMetadata`, as JSON.
+    /// `merchantTokenMetadata`, as JSON, if it is an object. Its documented parts are
+    /// typed: [`Payment::card_art`], [`Payment::card_metadata`].
     #[must_use]
     pub fn merchant_token_metadata(&self) -> Option<&serde_json::Value> {
         self.merchant_token_metadata.as_ref()
     }
 
-    /// `authenticationResponses` (multi-merchant payments); empty when absent.
+    /// `merchantTokenMetadata.cardArt`; empty when absent.
+    #[must_use]
+    pub fn card_art(&self) -> &[CardArt] {
+        &self.card_art
+    }
+
+    /// `merchantTokenMetadata.cardMetadata`, if it is an object.
+    #[must_use]
+    pub fn card_metadata(&self) -> Option<&CardMetadata> {
+        self.card_metadata.as_ref()
+    }
+
+    /// `authenticationResponses` (multi-merchant payments); empty when absent or `null`.
     #[must_use]
     pub fn authentication_responses(&self) -> &[AuthenticationResponse] {
         &self.authentication_responses
@@ -435,9 +218,10 @@ impl fmt::Debug for Payment {
             .field("expiration_date", &self.expiration_date)
             .field("currency_code", &self.currency_code)
             .field("transaction_amount", &self.transaction_amount)
-            .field("payment_data_type", &self.payment_data_type)
+            .field("payment_data_type", &self.payment_data_type_name())
             .field("eci_indicator", &self.eci_indicator)
             .field("merchant_token_identifier", &self.merchant_token_identifier)
+            .field("authentication_responses", &self.authentication_responses)
             .finish_non_exhaustive()
     }
 }
@@ -446,11 +230,17 @@ impl fmt::Debug for Payment {
 mod tests {
     use super::*;
     use alloc::format;
+    use alloc::string::ToString as _;
 
     const PLAINTEXT: &str = r#"{"applicationPrimaryAccountNumber":"5555555555554444","applicationExpirationDate":"300630","currencyCode":"840","transactionAmount":1000,"cardholderName":"Jane Appleseed","deviceManufacturerIdentifier":"040010030273","paymentDataType":"3DSecure","paymentData":{"onlinePaymentCryptogram":"+2BjN3ikUupJspp+zvgtGDcKkPw=","eciIndicator":"7"}}"#;
 
     fn parse(text: &str) -> Result<Payment, Error> {
         Payment::from_plaintext(Zeroizing::new(text.as_bytes().to_vec()))
+    }
+
+    fn with(from: &str, to: &str) -> Result<Payment, Error> {
+        assert!(PLAINTEXT.contains(from), "{from}");
+        parse(&PLAINTEXT.replacen(from, to, 1))
     }
 
     #[test]
@@ -461,77 +251,229 @@ mod tests {
         assert_eq!(p.currency_code().numeric(), 840);
         assert_eq!(p.transaction_amount(), 1000);
         assert_eq!(p.cardholder_name(), Some("Jane Appleseed"));
+        assert_eq!(p.device_manufacturer_identifier(), "040010030273");
         assert_eq!(p.payment_data_type(), PaymentDataType::ThreeDSecure);
+        assert_eq!(p.payment_data_type_name(), "3DSecure");
         assert_eq!(
             p.online_payment_cryptogram(),
             Some("+2BjN3ikUupJspp+zvgtGDcKkPw=")
         );
         assert_eq!(p.eci_indicator(), Some("7"));
         assert_eq!(p.plaintext(), PLAINTEXT.as_bytes());
+        assert!(p.authentication_responses().is_empty());
+        assert!(p.card_art().is_empty());
+        assert_eq!(p.card_metadata(), None);
     }
 
     #[test]
     fn debug_redacts_secrets() {
-        let p = parse(PLAINTEXT).unwrap();
+        let text = PLAINTEXT.replacen(
+            "}}",
+            r#"},"authenticationResponses":[{"authenticationData":"SECRETCRYPTOGRAM"}]}"#,
+            1,
+        );
+        let p = parse(&text).unwrap();
         let debug = format!("{p:?}");
         assert!(debug.contains("4444"), "{debug}");
-        assert!(!debug.contains("555555555555"), "{debug}");
-        assert!(!debug.contains("+2BjN3ik"), "{debug}");
-        assert!(!debug.contains("Appleseed"), "{debug}");
+        for secret in ["555555555555", "+2BjN3ik", "Appleseed", "SECRETCRYPTOGRAM"] {
+            assert!(!debug.contains(secret), "{debug}");
+        }
     }
 
     #[test]
-    fn escaped_slashes_are_unescaped() {
-        let escaped = PLAINTEXT.replace("+2BjN3ikUupJspp+zvgtGDcKkPw=", r"a\/b");
-        assert_eq!(
-            parse(&escaped).unwrap().online_payment_cryptogram(),
-            Some("a/b")
-        );
+    fn escapes_are_unescaped() {
+        let p = with("+2BjN3ikUupJspp+zvgtGDcKkPw=", r"a\/b\u0043").unwrap();
+        assert_eq!(p.online_payment_cryptogram(), Some("a/bC"));
+        let p = with(r#""5555555555554444""#, r#""\u00355555555555554444""#).unwrap();
+        assert_eq!(p.application_primary_account_number(), "55555555555554444");
+        let p = with("Jane Appleseed", r"Zo\u00eb \ud83d\udcb3 山田").unwrap();
+        assert_eq!(p.cardholder_name(), Some("Zoë 💳 山田"));
     }
 
     #[test]
     fn emv_and_merchant_tokens() {
-        let text = r#"{"applicationPrimaryAccountNumber":"4111111111111111","applicationExpirationDate":"281130","currencyCode":"156","transactionAmount":12345,"deviceManufacturerIdentifier":"x","paymentDataType":"EMV","paymentData":{"emvData":"9F26...","encryptedPINData":"AB"},"merchantTokenIdentifier":"DNITHE1","merchantTokenMetadata":{"cardArt":[]},"authenticationResponses":[{"merchantIdentifier":"m","authenticationData":"AAA=","transactionAmount":5}]}"#;
+        let text = r#"{"applicationPrimaryAccountNumber":"4111111111111111","applicationExpirationDate":"281130","currencyCode":"156","transactionAmount":12345,"deviceManufacturerIdentifier":"x","paymentDataType":"EMV","paymentData":{"emvData":"9F26...","encryptedPINData":"AB"},"merchantTokenIdentifier":"DNITHE1","merchantTokenMetadata":{"cardArt":[{"name":"Bank","type":"T","url":"https://a.example/x.png"},7,{"name":3}],"cardMetadata":{"expirationDate":"122031","z":"last","n":5}},"authenticationResponses":[{"merchantIdentifier":"m","authenticationData":"AAA=","transactionAmount":5},{"authenticationData":"BBB=","transactionAmount":"6"},{"authenticationData":"CCC="}]}"#;
         let p = parse(text).unwrap();
         assert_eq!(p.payment_data_type(), PaymentDataType::Emv);
         assert_eq!(p.emv_data(), Some("9F26..."));
         assert_eq!(p.encrypted_pin_data(), Some("AB"));
+        assert_eq!(p.online_payment_cryptogram(), None);
         assert_eq!(p.merchant_token_identifier(), Some("DNITHE1"));
         assert!(p.merchant_token_metadata().is_some());
+        let art = p.card_art();
+        assert_eq!(art.len(), 2);
+        assert_eq!(art[0].name(), Some("Bank"));
+        assert_eq!(art[0].card_type(), Some("T"));
+        assert_eq!(art[0].url(), Some("https://a.example/x.png"));
+        assert_eq!(art[1].name(), None);
+        let card = p.card_metadata().unwrap();
+        assert_eq!(card.expiration_date(), Some("122031"));
+        assert_eq!(card.get("z"), Some("last"));
+        assert_eq!(card.get("n"), None);
         assert_eq!(
-            p.authentication_responses()[0].transaction_amount(),
-            Some(5)
+            card.entries().collect::<Vec<_>>(),
+            [("expirationDate", "122031"), ("z", "last")]
         );
+        let responses = p.authentication_responses();
+        assert_eq!(responses.len(), 3);
+        assert_eq!(responses[0].merchant_identifier(), Some("m"));
+        assert_eq!(responses[0].authentication_data(), "AAA=");
+        assert_eq!(responses[0].transaction_amount(), Some(5));
+        assert_eq!(responses[1].merchant_identifier(), None);
+        assert_eq!(responses[1].transaction_amount(), Some(6));
+        assert_eq!(responses[2].transaction_amount(), None);
     }
 
     #[test]
-    fn bad_fields_name_themselves() {
+    fn lenient_fields() {
+        // Amounts as digit strings, up to u64::MAX.
+        assert_eq!(
+            with("1000", r#""1000""#).unwrap().transaction_amount(),
+            1000
+        );
+        let max = with("1000", "18446744073709551615").unwrap();
+        assert_eq!(max.transaction_amount(), u64::MAX);
+        // Optional fields null, absent or mistyped: treated as absent.
+        for (from, to) in [
+            (r#""Jane Appleseed""#, "null"),
+            (r#""Jane Appleseed""#, "42"),
+            (r#""Jane Appleseed""#, "{}"),
+        ] {
+            assert_eq!(with(from, to).unwrap().cardholder_name(), None, "{to}");
+        }
+        assert_eq!(
+            with(r#""040010030273""#, "null")
+                .unwrap()
+                .device_manufacturer_identifier(),
+            ""
+        );
+        let p = with(r#","eciIndicator":"7""#, "").unwrap();
+        assert_eq!(p.eci_indicator(), None);
+        assert_eq!(with(r#""7""#, "null").unwrap().eci_indicator(), None);
+        assert_eq!(with(r#""7""#, "5").unwrap().eci_indicator(), Some("5"));
+        let nulls = PLAINTEXT.replacen(
+            "}}",
+            r#"},"authenticationResponses":null,"merchantTokenIdentifier":null,"merchantTokenMetadata":null}"#,
+            1,
+        );
+        let p = parse(&nulls).unwrap();
+        assert!(p.authentication_responses().is_empty());
+        assert_eq!(p.merchant_token_identifier(), None);
+        assert_eq!(p.merchant_token_metadata(), None);
+        // Unknown fields anywhere.
+        let unknown = PLAINTEXT
+            .replacen('{', r#"{"x":{"y":[1,null]},"#, 1)
+            .replacen(r#""eciIndicator""#, r#""z":1.5e9,"eciIndicator""#, 1);
+        assert_eq!(parse(&unknown).unwrap().plaintext(), unknown.as_bytes());
+        // An unknown payment data type is surfaced, with what it carries.
+        let p = with(r#""3DSecure""#, r#""FutureType""#).unwrap();
+        assert_eq!(p.payment_data_type(), PaymentDataType::Unknown);
+        assert_eq!(p.payment_data_type_name(), "FutureType");
+        assert_eq!(
+            p.online_payment_cryptogram(),
+            Some("+2BjN3ikUupJspp+zvgtGDcKkPw=")
+        );
+        let text = PLAINTEXT.replacen(r#""3DSecure""#, r#""FutureType""#, 1);
+        let bare = text.replacen(
+            r#""paymentData":{"onlinePaymentCryptogram":"+2BjN3ikUupJspp+zvgtGDcKkPw=","eciIndicator":"7"}"#,
+            r#""paymentData":"opaque""#,
+            1,
+        );
+        assert_eq!(parse(&bare).unwrap().online_payment_cryptogram(), None);
+    }
+
+    #[test]
+    fn strict_fields_name_themselves() {
         let cases = [
-            ("\"300630\"", "\"301330\"", "applicationExpirationDate"),
-            ("\"300630\"", "\"300631\"", "applicationExpirationDate"),
-            ("\"840\"", "\"84\"", "currencyCode"),
-            ("\"3DSecure\"", "\"Card\"", "paymentDataType"),
+            (r#""300630""#, r#""301330""#, "applicationExpirationDate"),
+            (r#""300630""#, r#""300631""#, "applicationExpirationDate"),
+            (r#""300630""#, "300630", "applicationExpirationDate"),
+            (r#""840""#, r#""84""#, "currencyCode"),
+            (r#""840""#, "840", "currencyCode"),
+            (r#""3DSecure""#, "3", "paymentDataType"),
             (
-                "\"5555555555554444\"",
-                "\"5555-5555\"",
+                r#""5555555555554444""#,
+                r#""5555-5555""#,
                 "applicationPrimaryAccountNumber",
             ),
+            (
+                r#""5555555555554444""#,
+                r#""""#,
+                "applicationPrimaryAccountNumber",
+            ),
+            (
+                r#""5555555555554444""#,
+                "5555555555554444",
+                "applicationPrimaryAccountNumber",
+            ),
+            ("1000", "10.5", "transactionAmount"),
+            ("1000", "-1", "transactionAmount"),
+            ("1000", "1e3", "transactionAmount"),
+            ("1000", "null", "transactionAmount"),
+            ("1000", r#""10.00""#, "transactionAmount"),
+            ("1000", "18446744073709551616", "transactionAmount"),
+            (
+                r#""+2BjN3ikUupJspp+zvgtGDcKkPw=""#,
+                "null",
+                "paymentData.onlinePaymentCryptogram",
+            ),
+            (
+                r#""+2BjN3ikUupJspp+zvgtGDcKkPw=""#,
+                "7",
+                "paymentData.onlinePaymentCryptogram",
+            ),
+            (r#""7""#, "{}", "paymentData.eciIndicator"),
+            (r#""3DSecure""#, r#""EMV""#, "paymentData.emvData"),
         ];
         for (from, to, what) in cases {
-            let text = PLAINTEXT.replacen(from, to, 1);
-            assert_eq!(parse(&text).unwrap_err(), Error::Malformed(what), "{to}");
+            assert_eq!(
+                with(from, to).unwrap_err(),
+                Error::PaymentData(what),
+                "{to}"
+            );
         }
         let no_amount = PLAINTEXT.replace("\"transactionAmount\":1000,", "");
         assert_eq!(
             parse(&no_amount).unwrap_err(),
-            Error::Malformed("transactionAmount")
+            Error::PaymentData("transactionAmount")
         );
-        let float_amount = PLAINTEXT.replace("1000", "10.5");
+        let no_data = PLAINTEXT.replacen(
+            r#""paymentData":{"onlinePaymentCryptogram":"+2BjN3ikUupJspp+zvgtGDcKkPw=","eciIndicator":"7"}"#,
+            r#""paymentData":[]"#,
+            1,
+        );
         assert_eq!(
-            parse(&float_amount).unwrap_err(),
-            Error::Malformed("payment data")
+            parse(&no_data).unwrap_err(),
+            Error::PaymentData("paymentData")
         );
-        assert_eq!(parse("[]").unwrap_err(), Error::Malformed("payment data"));
+        for (list, what) in [
+            ("{}", "authenticationResponses"),
+            ("[7]", "authenticationResponses"),
+            ("[{}]", "authenticationResponses.authenticationData"),
+            (
+                r#"[{"authenticationData":"A","transactionAmount":"1.5"}]"#,
+                "authenticationResponses.transactionAmount",
+            ),
+        ] {
+            let text = PLAINTEXT.replacen(
+                "}}",
+                &format!(r#"}},"authenticationResponses":{list}}}"#),
+                1,
+            );
+            assert_eq!(
+                parse(&text).unwrap_err(),
+                Error::PaymentData(what),
+                "{list}"
+            );
+        }
+        for whole in ["[]", "", "null", "\"x\"", "{", "\u{ff}"] {
+            assert_eq!(
+                parse(whole).unwrap_err(),
+                Error::PaymentData("payment data"),
+                "{whole}"
+            );
+        }
+        assert_eq!(Error::PaymentData("x").kind(), "payment_data");
         assert!(ExpirationDate::parse_yymmdd("270229").is_err());
         assert!(ExpirationDate::parse_yymmdd("280229").is_ok());
     }

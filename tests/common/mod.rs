@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod payment_view;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -44,6 +46,9 @@ pub struct Vector {
     /// `Verifies = yes`: the error comes only at decryption, with the key (the signature
     /// and the parse are fine).
     pub verifies: bool,
+    /// `PaymentError =`: the field the typed view must name when it refuses the plaintext
+    /// (which still decrypts); `None`: the typed view must accept it.
+    pub payment_error: Option<String>,
 }
 
 pub fn vectors_dir() -> PathBuf {
@@ -100,6 +105,7 @@ fn load(dir: &Path, prefix: &str) -> Vector {
         max_age: case.get("MaxAge").map_or(300, |s| s.parse().unwrap()),
         transaction_id: case.get("TransactionId").cloned(),
         verifies: case.get("Verifies").is_some_and(|v| v == "yes"),
+        payment_error: case.get("PaymentError").cloned(),
         name,
         dir: dir.to_owned(),
     }

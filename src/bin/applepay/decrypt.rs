@@ -5,18 +5,21 @@
 //! and share one keyring and one verifier (whose certificate caches every thread then
 //! uses).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read};
 use std::num::NonZeroUsize;
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use applepay_crypto::{Error, Keyring, Payment, PaymentToken, Verifier, dangerous};
+use applepay_crypto::{
+    Error, Keyring, MAX_TOKEN_LEN, PaymentToken, Plaintext, Verifier, dangerous,
+};
 use clap::Args;
 use zeroize::Zeroizing;
 
 use crate::Failure;
-use crate::io::{read_input, write_stdout};
-use crate::keys::load_keyring;
+use crate::io::{SecretStdout, read_input, write_stdout};
+use crate::keys::{PasswordArgs, load_keyring};
 use crate::verify::{AT_SIGNING_TIME_WARNING, TimeArgs, load_verifier, verify};
 
 #[derive(Args)]
@@ -26,16 +29,21 @@ pub(crate) struct DecryptArgs {
     pub(crate) token: Option<PathBuf>,
     /// Decrypt many tokens: one per line of FILE (`-` reads stdin; blank lines are
     /// skipped). Prints one line per token in input order, the plaintext JSON or
-    /// `{"error":"<kind>","message":"…"}`, and exits 1 if any token failed.
+    /// `{"error":"<kind>","message":"…","line":N}` (N: the input line number), and exits 1
+    /// if any token failed.
     #[arg(long, value_name = "FILE", conflicts_with = "token")]
     pub(crate) batch: Option<PathBuf>,
-    /// Threads decrypting a batch [default: the number of cores].
-    #[arg(long, value_name = "N", requires = "batch")]
-    pub(crate) jobs: Option<NonZeroUsize>,
+    /// Threads decrypting a batch, 1 to 256 [default: the number of cores, at most 256].
+    #[arg(long, value_name = "N", requires = "batch",
+          value_parser = clap::value_parser!(u16).range(1..=i64::from(MAX_JOBS)))]
+    pub(crate) jobs: Option<u16>,
     /// A merchant private key (PEM or DER): P-256 (SEC1 or PKCS#8) for EC_v1 tokens, RSA
-    /// (PKCS#1 or PKCS#8) for RSA_v1 tokens; repeatable, EC and RSA keys mixed.
+    /// (PKCS#1 or PKCS#8) for RSA_v1 tokens, also encrypted PKCS#8 or a .p12 (whose
+    /// certificate for the key then needs no --cert); repeatable, EC and RSA keys mixed.
     #[arg(long = "key", value_name = "FILE", required = true)]
     pub(crate) keys: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(crate) passwords: PasswordArgs,
     /// A Payment Processing certificate, paired with its key by public key; repeatable.
     #[arg(long = "cert", value_name = "FILE")]
     pub(crate) certs: Vec<PathBuf>,
@@ -50,7 +58,12 @@ pub(crate) struct DecryptArgs {
 }
 
 pub(crate) fn decrypt(args: &DecryptArgs, warnings: &mut Vec<String>) -> Result<(), Failure> {
-    let keyring = load_keyring(&args.keys, &args.certs, args.merchant_id.as_deref())?;
+    let keyring = load_keyring(
+        &args.keys,
+        &args.passwords,
+        &args.certs,
+        args.merchant_id.as_deref(),
+    )?;
     let verifier = if args.skip_verify {
         warnings.push("the token's signature was not verified (--skip-verify)".into());
         None
@@ -64,30 +77,45 @@ pub(crate) fn decrypt(args: &DecryptArgs, warnings: &mut Vec<String>) -> Result<
         return decrypt_batch(args, &keyring, verifier.as_ref());
     };
     let token = PaymentToken::from_json(&read_input(token_path)?)?;
-    let payment = decrypt_one(&token, &keyring, verifier.as_ref(), &args.time)?;
-    write_stdout(payment.plaintext())
+    let plaintext = decrypt_one(&token, &keyring, verifier.as_ref(), &args.time)?;
+    write_stdout(plaintext.as_bytes())
 }
 
-/// Verifies (unless `verifier` is `None`, i.e. `--skip-verify`) and decrypts one token.
+/// Verifies (unless `verifier` is `None`, i.e. `--skip-verify`) and decrypts one token to
+/// its authenticated plaintext. The CLI never builds the typed view, so no field of the
+/// payment data can keep it from printing an authentic plaintext.
 pub(crate) fn decrypt_one(
     token: &PaymentToken,
     keyring: &Keyring,
     verifier: Option<&Verifier>,
     time: &TimeArgs,
-) -> Result<Payment, Error> {
+) -> Result<Plaintext, Error> {
     match verifier {
-        None => dangerous::decrypt_unverified(keyring, token),
-        Some(verifier) => keyring.decrypt(&verify(token, verifier, time)?),
+        None => dangerous::decrypt_plaintext_unverified(keyring, token),
+        Some(verifier) => keyring.decrypt_plaintext(&verify(token, verifier, time)?),
     }
 }
 
+/// Most threads `--jobs` may ask for. Beyond a few per core threads add only memory and
+/// contention; a larger value is a usage error (exit 2), never a panic or a hang.
+pub(crate) const MAX_JOBS: u16 = 256;
+
 /// How many lines each thread takes per block of a batch: enough to amortise starting
-/// the threads, small enough to keep memory flat on any input size.
+/// the threads.
 pub(crate) const BATCH_LINES_PER_JOB: usize = 512;
 
-/// Longest line of a batch file read whole; a longer line is reported as too large
-/// without being held in memory.
-pub(crate) const MAX_BATCH_LINE_LEN: usize = 1024 * 1024;
+/// Most bytes of input lines held in one block, whatever `--jobs`: with the line limit
+/// this bounds a batch's memory.
+pub(crate) const MAX_BATCH_BLOCK_BYTES: usize = 16 * 1024 * 1024;
+
+/// Longest line read whole: the token limit plus slack for surrounding whitespace. A
+/// longer line is that line's error, skipped as it streams by without being held.
+pub(crate) const MAX_BATCH_LINE_LEN: usize = MAX_TOKEN_LEN + 1024;
+
+/// The exact input line on which the binary built with `test-util` panics, so that the
+/// tests can check that a panic is reported as that line's error.
+#[cfg(feature = "test-util")]
+const TEST_PANIC_LINE: &[u8] = b"applepay-test-panic";
 
 /// `decrypt --batch`: one output line per non-blank input line, in order.
 pub(crate) fn decrypt_batch(
@@ -98,10 +126,13 @@ pub(crate) fn decrypt_batch(
     let Some(path) = &args.batch else {
         return Err(Failure::Usage("--token or --batch is required".into()));
     };
-    let jobs = args
-        .jobs
-        .or_else(|| std::thread::available_parallelism().ok())
-        .map_or(1, NonZeroUsize::get);
+    let jobs = match args.jobs {
+        Some(jobs) => usize::from(jobs),
+        None => std::thread::available_parallelism()
+            .map_or(1, NonZeroUsize::get)
+            .min(usize::from(MAX_JOBS)),
+    };
+    let block_lines = jobs.saturating_mul(BATCH_LINES_PER_JOB);
     let mut input: Box<dyn BufRead> = if path == Path::new("-") {
         Box::new(std::io::stdin().lock())
     } else {
@@ -110,21 +141,27 @@ pub(crate) fn decrypt_batch(
         Box::new(BufReader::with_capacity(1 << 16, file))
     };
     let cannot_read = |e: std::io::Error| Failure::Usage(format!("cannot read batch: {e}"));
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = SecretStdout::new()?;
     let mut any_failed = false;
-    let mut block: Vec<Line> = Vec::with_capacity(jobs * BATCH_LINES_PER_JOB);
+    let mut number: u64 = 0;
+    let mut block: Vec<Line> = Vec::new();
     loop {
         block.clear();
+        let mut bytes = 0usize;
         let mut eof = false;
-        while block.len() < jobs * BATCH_LINES_PER_JOB {
-            match read_line(&mut input).map_err(cannot_read)? {
-                None => {
-                    eof = true;
-                    break;
+        while block.len() < block_lines && bytes < MAX_BATCH_BLOCK_BYTES {
+            let Some(content) = read_line(&mut input).map_err(cannot_read)? else {
+                eof = true;
+                break;
+            };
+            number = number.saturating_add(1);
+            if let LineContent::Token(token) = &content {
+                if token.trim_ascii().is_empty() {
+                    continue;
                 }
-                Some(Line::Token(bytes)) if bytes.trim_ascii().is_empty() => {}
-                Some(line) => block.push(line),
+                bytes = bytes.saturating_add(token.len());
             }
+            block.push(Line { number, content });
         }
         // Workers take lines one at a time from a shared counter, so a thread the OS
         // schedules less does not hold up the block; results are put back in order.
@@ -138,7 +175,7 @@ pub(crate) fn decrypt_batch(
                         loop {
                             let i = next.fetch_add(1, Ordering::Relaxed);
                             let Some(line) = lines.get(i) else { break };
-                            done.push((i, batch_line(line, keyring, verifier, &args.time)));
+                            done.push((i, guarded_line(line, keyring, verifier, &args.time)));
                         }
                         done
                     })
@@ -160,15 +197,13 @@ pub(crate) fn decrypt_batch(
                 return Err(Failure::Usage("a batch worker thread panicked".into()));
             };
             any_failed |= !ok;
-            out.write_all(&line)
-                .map_err(|e| Failure::Usage(format!("cannot write stdout: {e}")))?;
+            out.write(&line)?;
         }
+        out.flush()?;
         if eof {
             break;
         }
     }
-    out.flush()
-        .map_err(|e| Failure::Usage(format!("cannot write stdout: {e}")))?;
     if any_failed {
         Err(Failure::BatchFailed)
     } else {
@@ -176,19 +211,30 @@ pub(crate) fn decrypt_batch(
     }
 }
 
-/// One line of a batch file.
-pub(crate) enum Line {
+/// One non-blank line of a batch file.
+pub(crate) struct Line {
+    /// Its line number in the input, from 1, blank lines counted.
+    number: u64,
+    content: LineContent,
+}
+
+/// What a batch line holds.
+pub(crate) enum LineContent {
     /// The line's bytes, without the line ending.
     Token(Vec<u8>),
     /// A line longer than [`MAX_BATCH_LINE_LEN`], skipped.
     TooLong,
 }
 
-/// Reads one line (without `\n` / `\r\n`), or `None` at the end of the input.
-pub(crate) fn read_line(input: &mut dyn BufRead) -> std::io::Result<Option<Line>> {
+/// Reads one line (without `\n` / `\r\n`), or `None` at the end of the input. A line
+/// longer than [`MAX_BATCH_LINE_LEN`] is read no further than that: the rest is skipped
+/// straight out of the reader's buffer.
+pub(crate) fn read_line(input: &mut dyn BufRead) -> std::io::Result<Option<LineContent>> {
     let mut buf = Vec::new();
     let limit = u64::try_from(MAX_BATCH_LINE_LEN).unwrap_or(u64::MAX);
-    let n = input.take(limit + 1).read_until(b'\n', &mut buf)?;
+    let n = input
+        .take(limit.saturating_add(1))
+        .read_until(b'\n', &mut buf)?;
     if n == 0 {
         return Ok(None);
     }
@@ -198,22 +244,59 @@ pub(crate) fn read_line(input: &mut dyn BufRead) -> std::io::Result<Option<Line>
             buf.pop();
         }
     } else if buf.len() > MAX_BATCH_LINE_LEN {
-        // Skip the rest of the line without keeping it.
-        let mut rest = Vec::new();
+        drop(buf);
         loop {
-            rest.clear();
-            let n = input.take(limit).read_until(b'\n', &mut rest)?;
-            if n == 0 || rest.last() == Some(&b'\n') {
+            let available = input.fill_buf()?;
+            if available.is_empty() {
                 break;
             }
+            if let Some(end) = available.iter().position(|&b| b == b'\n') {
+                input.consume(end + 1);
+                break;
+            }
+            let all = available.len();
+            input.consume(all);
         }
-        return Ok(Some(Line::TooLong));
+        return Ok(Some(LineContent::TooLong));
     }
-    Ok(Some(Line::Token(buf)))
+    Ok(Some(LineContent::Token(buf)))
 }
 
 /// The output line for one batch line (newline included), and whether it decrypted.
 pub(crate) type Outcome = (Zeroizing<Vec<u8>>, bool);
+
+/// An error object, fields in the documented order: `{"error","message","line"}`.
+#[derive(serde::Serialize)]
+struct LineError<'a> {
+    error: &'a str,
+    message: &'a str,
+    line: u64,
+}
+
+fn error_outcome(kind: &str, message: &str, line: u64) -> Outcome {
+    let object = LineError {
+        error: kind,
+        message,
+        line,
+    };
+    let mut json = serde_json::to_vec(&object).unwrap_or_default();
+    json.push(b'\n');
+    (Zeroizing::new(json), false)
+}
+
+/// [`batch_line`], with a panic on the line reported as its error (`internal`) instead of
+/// taking the batch down.
+fn guarded_line(
+    line: &Line,
+    keyring: &Keyring,
+    verifier: Option<&Verifier>,
+    time: &TimeArgs,
+) -> Outcome {
+    std::panic::catch_unwind(AssertUnwindSafe(|| {
+        batch_line(line, keyring, verifier, time)
+    }))
+    .unwrap_or_else(|_| error_outcome("internal", "panic while decrypting this line", line.number))
+}
 
 /// The [`Outcome`] of one batch line.
 pub(crate) fn batch_line(
@@ -222,30 +305,31 @@ pub(crate) fn batch_line(
     verifier: Option<&Verifier>,
     time: &TimeArgs,
 ) -> Outcome {
-    let result = match line {
-        Line::Token(bytes) => PaymentToken::from_json(bytes)
-            .and_then(|token| decrypt_one(&token, keyring, verifier, time)),
-        Line::TooLong => Err(Error::InputTooLarge {
-            limit: applepay_crypto::MAX_TOKEN_LEN,
+    let result = match &line.content {
+        LineContent::Token(bytes) => {
+            #[cfg(feature = "test-util")]
+            #[allow(clippy::panic, reason = "the test hook described at TEST_PANIC_LINE")]
+            if bytes.as_slice() == TEST_PANIC_LINE {
+                panic!("test hook: a panic on line {}", line.number);
+            }
+            PaymentToken::from_json(bytes)
+                .and_then(|token| decrypt_one(&token, keyring, verifier, time))
+        }
+        LineContent::TooLong => Err(Error::InputTooLarge {
+            limit: MAX_TOKEN_LEN,
         }),
     };
     match result {
-        Ok(payment) => {
-            // The plaintext is valid JSON, where a raw line break can only be whitespace
-            // between tokens: dropping them keeps the JSON and puts it on one line.
-            let mut out = Zeroizing::new(Vec::with_capacity(payment.plaintext().len() + 1));
-            out.extend(
-                payment
-                    .plaintext()
-                    .iter()
-                    .filter(|&&b| b != b'\n' && b != b'\r'),
-            );
+        Ok(plaintext) => {
+            // In JSON a raw line break can only be whitespace between tokens: dropping them
+            // keeps the JSON and puts it on one line. (Apple sends compact JSON, which has
+            // none: the line is the plaintext byte for byte.)
+            let bytes = plaintext.as_bytes();
+            let mut out = Zeroizing::new(Vec::with_capacity(bytes.len() + 1));
+            out.extend(bytes.iter().filter(|&&b| b != b'\n' && b != b'\r'));
             out.push(b'\n');
             (out, true)
         }
-        Err(e) => {
-            let json = serde_json::json!({"error": e.kind(), "message": e.to_string()});
-            (Zeroizing::new(format!("{json}\n").into_bytes()), false)
-        }
+        Err(e) => error_outcome(e.kind(), &e.to_string(), line.number),
     }
 }

@@ -1,17 +1,156 @@
-//! Loading merchant keys and certificates from files into a keyring, for every command that
-//! takes a key.
+//! Keys as users hold them: every command that reads a private key (`decrypt --key`,
+//! `csr --key`, `hash`, `cert --key`) loads it here.
+//!
+//! Accepted: whatever the library imports unencrypted (SEC1, PKCS#8, PKCS#1, PEM or DER,
+//! with `EC PARAMETERS` or `Bag Attributes` around it), encrypted PKCS#8 (`ENCRYPTED
+//! PRIVATE KEY`, PEM or DER) and `.p12` bundles (OpenSSL 3's AES-256 PBES2, and the
+//! legacy 3DES / RC2-40 schemes of Keychain Access exports); a `.p12`'s certificate for
+//! the key comes along. The password is the first line of `--password-file FILE`, or the
+//! environment variable `APPLEPAY_KEY_PASSWORD` — never a command-line value, which any
+//! user could read in `ps`.
+//!
+//! New key sources belong here too: [`load_key`] is the one function that turns a key
+//! argument into a key, [`public_key_hash`] the one that hashes one, and [`load_keyring`]
+//! pairs keys with their certificates for `decrypt`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use applepay_crypto::{Keyring, MerchantCertificate, PrivateKey};
+use applepay_crypto::{
+    Error, KeyImportError, Keyring, MerchantCertificate, Pkcs12, PrivateKey, PublicKeyHash,
+};
+use clap::Args;
+use zeroize::Zeroizing;
 
 use crate::Failure;
-use crate::io::read_file;
+use crate::io::{read_file, read_secret_file};
 
-/// Builds the keyring: each key is paired with the certificate that certifies it, or with
-/// `--merchant-id`; every certificate must belong to some key.
+/// The environment variable holding the password of encrypted keys and `.p12` files.
+pub(crate) const PASSWORD_ENV: &str = "APPLEPAY_KEY_PASSWORD";
+
+/// Where the password of encrypted key files comes from.
+#[derive(Args, Clone, Debug, Default)]
+pub(crate) struct PasswordArgs {
+    /// Read the password of encrypted keys and .p12 files from the first line of FILE
+    /// (instead: environment variable APPLEPAY_KEY_PASSWORD).
+    #[arg(long, value_name = "FILE")]
+    password_file: Option<PathBuf>,
+}
+
+impl PasswordArgs {
+    /// The password, if one was given: the first line of `--password-file` without its
+    /// line ending, else `APPLEPAY_KEY_PASSWORD`.
+    pub(crate) fn password(&self) -> Result<Option<Zeroizing<String>>, Failure> {
+        if let Some(path) = &self.password_file {
+            let bytes = read_secret_file(path)?;
+            let line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let text = std::str::from_utf8(line).map_err(|_| {
+                Failure::Usage(format!("password file {} is not UTF-8", path.display()))
+            })?;
+            return Ok(Some(Zeroizing::new(text.to_owned())));
+        }
+        match std::env::var_os(PASSWORD_ENV) {
+            None => Ok(None),
+            Some(value) => value
+                .into_string()
+                .map(|text| Some(Zeroizing::new(text)))
+                .map_err(|_| Failure::Usage(format!("{PASSWORD_ENV} is not UTF-8"))),
+        }
+    }
+}
+
+/// A private key read from a file, with the certificate stored beside it in a `.p12`.
+pub(crate) struct LoadedKey {
+    pub(crate) key: PrivateKey,
+    /// The certificate of the key, when the file is a `.p12` that holds one.
+    pub(crate) certificate: Option<MerchantCertificate>,
+}
+
+/// The error for an encrypted file given without a password.
+fn needs_password(path: &Path) -> Failure {
+    Failure::Kind(
+        "key_import",
+        format!(
+            "{} is encrypted and needs a password: give --password-file FILE or set {PASSWORD_ENV}",
+            path.display()
+        ),
+    )
+}
+
+/// Loads the private key in `path`, in any form users hold it.
+pub(crate) fn load_key(path: &Path, passwords: &PasswordArgs) -> Result<LoadedKey, Failure> {
+    let bytes = read_secret_file(path)?;
+    load_key_from(path, &bytes, passwords)
+}
+
+fn load_key_from(
+    path: &Path,
+    bytes: &[u8],
+    passwords: &PasswordArgs,
+) -> Result<LoadedKey, Failure> {
+    let unencrypted = match PrivateKey::from_pem_or_der(bytes) {
+        Ok(key) => {
+            return Ok(LoadedKey {
+                key,
+                certificate: None,
+            });
+        }
+        Err(e) => e,
+    };
+    let password = passwords.password()?;
+    if unencrypted == Error::KeyImport(KeyImportError::WrongPassword) {
+        // Encrypted PKCS#8.
+        let password = password.ok_or_else(|| needs_password(path))?;
+        let key = PrivateKey::decrypt_pem_or_der(bytes, &password)?;
+        return Ok(LoadedKey {
+            key,
+            certificate: None,
+        });
+    }
+    // A `.p12`, perhaps protected by the empty password.
+    let p12 = match Pkcs12::from_der(bytes, password.as_deref().map_or("", String::as_str)) {
+        Ok(p12) => p12,
+        Err(Error::KeyImport(KeyImportError::WrongPassword)) if password.is_none() => {
+            return Err(needs_password(path));
+        }
+        Err(e @ Error::KeyImport(KeyImportError::WrongPassword)) => return Err(e.into()),
+        Err(Error::KeyImport(KeyImportError::UnrecognizedFormat) | Error::InputTooLarge { .. }) => {
+            return Err(unencrypted.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let (key, certificates) = p12.into_parts();
+    let certificate = certificates.into_iter().find(|c| c.matches_key(&key));
+    Ok(LoadedKey { key, certificate })
+}
+
+/// The public key hash of `path`: a certificate, CSR or public key, or a private key in
+/// any form [`load_key`] reads.
+pub(crate) fn public_key_hash(
+    path: &Path,
+    passwords: &PasswordArgs,
+) -> Result<PublicKeyHash, Failure> {
+    let bytes = read_secret_file(path)?;
+    match PublicKeyHash::from_pem_or_der(&bytes) {
+        Ok(hash) => Ok(hash),
+        // Not a public form: a private key, perhaps encrypted. If that is unrecognised
+        // too, the first error says more.
+        Err(first) => match load_key_from(path, &bytes, passwords) {
+            Ok(loaded) => Ok(loaded.key.public_key_hash()),
+            Err(Failure::Crypto(Error::KeyImport(KeyImportError::UnrecognizedFormat))) => {
+                Err(first.into())
+            }
+            Err(other) => Err(other),
+        },
+    }
+}
+
+/// Builds the keyring: each key is paired with the `--cert` that certifies it, else with
+/// the certificate stored with it in its `.p12`, else with `--merchant-id`; every `--cert`
+/// must belong to some key.
 pub(crate) fn load_keyring(
     key_paths: &[PathBuf],
+    passwords: &PasswordArgs,
     cert_paths: &[PathBuf],
     merchant_id: Option<&str>,
 ) -> Result<Keyring, Failure> {
@@ -25,8 +164,10 @@ pub(crate) fn load_keyring(
     }
     let mut keyring = Keyring::new();
     for path in key_paths {
-        let key = PrivateKey::from_pem_or_der(&read_file(path)?)?;
+        let LoadedKey { key, certificate } = load_key(path, passwords)?;
         let hash = key.public_key_hash();
+        // Only a certificate carrying the merchant id hash gives the key its identity.
+        let bundled = certificate.filter(|c| c.merchant_id_hash().is_some());
         match certs
             .iter_mut()
             .find(|(_, cert, _)| cert.public_key_hash() == hash)
@@ -35,11 +176,14 @@ pub(crate) fn load_keyring(
                 *used = true;
                 keyring.add_with_certificate(key, cert)?;
             }
-            None => match merchant_id {
-                Some(id) => {
+            None => match (bundled, merchant_id) {
+                (Some(cert), _) => {
+                    keyring.add_with_certificate(key, &cert)?;
+                }
+                (None, Some(id)) => {
                     keyring.add_with_merchant_id(key, id);
                 }
-                None => {
+                (None, None) => {
                     return Err(Failure::Usage(format!(
                         "key {} has neither a matching --cert nor --merchant-id",
                         path.display()

@@ -11,9 +11,11 @@
 //! when any token failed.
 
 mod decrypt;
+mod https;
 mod io;
 mod keys;
 mod onboarding;
+mod session;
 mod validation;
 mod verify;
 
@@ -24,6 +26,7 @@ use clap::{Parser, Subcommand};
 
 use crate::decrypt::{DecryptArgs, decrypt};
 use crate::onboarding::{CertArgs, CsrArgs, HashArgs, KeygenArgs, cert, csr, hash, keygen};
+use crate::session::{SessionArgs, session};
 use crate::validation::{ValidationUrlArgs, validation_url};
 use crate::verify::{VerifyArgs, verify_command};
 
@@ -55,6 +58,10 @@ enum Command {
     Cert(CertArgs),
     /// Check a merchant validation URL against Apple's gateway hosts.
     ValidationUrl(ValidationUrlArgs),
+    /// Create an Apple Pay merchant session: POST the session request to the validation
+    /// URL over TLS authenticated with the Merchant Identity certificate, and print
+    /// Apple's answer byte for byte.
+    Session(SessionArgs),
 }
 
 /// What went wrong, and how the process should exit.
@@ -65,6 +72,9 @@ enum Failure {
     Usage(String),
     /// A batch in which some token failed (each failure is on stdout): exit 1.
     BatchFailed,
+    /// A failure with a kind of its own (the `session` command's `tls`, `http`, …):
+    /// exit 1.
+    Kind(&'static str, String),
 }
 
 impl From<Error> for Failure {
@@ -84,6 +94,7 @@ fn main() -> ExitCode {
         Command::Hash(args) => hash(&args),
         Command::Cert(args) => cert(&args),
         Command::ValidationUrl(args) => validation_url(&args),
+        Command::Session(args) => session(&args),
     };
     let code = match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -100,6 +111,10 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
         Err(Failure::BatchFailed) => ExitCode::from(1),
+        Err(Failure::Kind(kind, message)) => {
+            eprintln!("error: {kind}: {message}");
+            ExitCode::from(1)
+        }
     };
     for warning in warnings {
         eprintln!("warning: {warning}");

@@ -2,13 +2,12 @@
 
 use std::path::PathBuf;
 
-use applepay_crypto::{
-    Csr, CsrSubject, KeyAlgorithm, MerchantCertificate, PrivateKey, PublicKeyHash, UnixTime,
-};
+use applepay_crypto::{Csr, CsrSubject, KeyAlgorithm, MerchantCertificate, PrivateKey, UnixTime};
 use clap::Args;
 
 use crate::Failure;
 use crate::io::{read_file, write_secret_file, write_stdout};
+use crate::keys::{self, PasswordArgs};
 use crate::verify::parse_time;
 
 #[derive(Args)]
@@ -24,9 +23,11 @@ pub(crate) struct KeygenArgs {
 
 #[derive(Args)]
 pub(crate) struct CsrArgs {
-    /// The private key (PEM or DER, any supported format).
+    /// The private key: PEM or DER (SEC1, PKCS#8, PKCS#1), encrypted PKCS#8, or .p12.
     #[arg(long, value_name = "FILE")]
     pub(crate) key: PathBuf,
+    #[command(flatten)]
+    pub(crate) passwords: PasswordArgs,
     /// Subject common name (default: names the certificate the key is for).
     #[arg(long, value_name = "NAME")]
     pub(crate) cn: Option<String>,
@@ -43,8 +44,11 @@ pub(crate) struct CsrArgs {
 
 #[derive(Args)]
 pub(crate) struct HashArgs {
-    /// Private key, public key, CSR or certificate, PEM or DER.
+    /// Private key (also encrypted PKCS#8 or .p12), public key, CSR or certificate, PEM
+    /// or DER.
     pub(crate) file: PathBuf,
+    #[command(flatten)]
+    pub(crate) passwords: PasswordArgs,
 }
 
 #[derive(Args)]
@@ -54,9 +58,12 @@ pub(crate) struct CertArgs {
     /// Report the status at this time (RFC 3339) instead of now.
     #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
     pub(crate) at: Option<UnixTime>,
-    /// A key (or public key or CSR) to match against the certificate; repeatable.
+    /// A key (also encrypted PKCS#8 or .p12), public key or CSR to match against the
+    /// certificate; repeatable.
     #[arg(long = "key", value_name = "FILE")]
     pub(crate) keys: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(crate) passwords: PasswordArgs,
 }
 
 /// The `cert` command's output, fields in the documented order.
@@ -93,7 +100,7 @@ pub(crate) fn keygen(args: &KeygenArgs) -> Result<(), Failure> {
 }
 
 pub(crate) fn csr(args: &CsrArgs) -> Result<(), Failure> {
-    let key = PrivateKey::from_pem_or_der(&read_file(&args.key)?)?;
+    let key = keys::load_key(&args.key, &args.passwords)?.key;
     let mut subject = CsrSubject::new();
     let default_cn = match key.algorithm() {
         KeyAlgorithm::P256 => "Apple Pay Payment Processing",
@@ -114,7 +121,7 @@ pub(crate) fn csr(args: &CsrArgs) -> Result<(), Failure> {
 }
 
 pub(crate) fn hash(args: &HashArgs) -> Result<(), Failure> {
-    let hash = PublicKeyHash::from_pem_or_der(&read_file(&args.file)?)?;
+    let hash = keys::public_key_hash(&args.file, &args.passwords)?;
     write_stdout(format!("{hash}\n").as_bytes())
 }
 
@@ -123,7 +130,7 @@ pub(crate) fn cert(args: &CertArgs) -> Result<(), Failure> {
     let cert = MerchantCertificate::from_pem_or_der(&read_file(&args.file)?)?;
     let mut matching_key = None;
     for path in &args.keys {
-        let hash = PublicKeyHash::from_pem_or_der(&read_file(path)?)?;
+        let hash = keys::public_key_hash(path, &args.passwords)?;
         if matching_key.is_none() && hash == cert.public_key_hash() {
             matching_key = Some(path.display().to_string());
         }

@@ -1,0 +1,280 @@
+//! Reading the plaintext's JSON into a [`Payment`]: which fields are strict and which
+//! lenient is decided here, field by field (the rules are on [`Payment`]).
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use zeroize::Zeroizing;
+
+use crate::error::Error;
+use crate::token::json_string::{
+    amount, borrowed, is_array, is_object, secret, string, string_or_number,
+};
+use crate::token::payment::Payment;
+use crate::token::payment_fields::{
+    AuthenticationResponse, CardArt, CardMetadata, CurrencyCode, ExpirationDate, PaymentDataType,
+};
+
+/// Every field as its raw JSON text: types are decided in [`Payment::parse`], and secrets
+/// never pass through `serde_json`'s unescaping buffer (see `json_string`).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawPayment<'a> {
+    #[serde(borrow)]
+    application_primary_account_number: Option<&'a RawValue>,
+    #[serde(borrow)]
+    application_expiration_date: Option<&'a RawValue>,
+    #[serde(borrow)]
+    currency_code: Option<&'a RawValue>,
+    #[serde(borrow)]
+    transaction_amount: Option<&'a RawValue>,
+    #[serde(borrow)]
+    cardholder_name: Option<&'a RawValue>,
+    #[serde(borrow)]
+    device_manufacturer_identifier: Option<&'a RawValue>,
+    #[serde(borrow)]
+    payment_data_type: Option<&'a RawValue>,
+    #[serde(borrow)]
+    payment_data: Option<&'a RawValue>,
+    #[serde(borrow)]
+    merchant_token_identifier: Option<&'a RawValue>,
+    #[serde(borrow)]
+    merchant_token_metadata: Option<&'a RawValue>,
+    #[serde(borrow)]
+    authentication_responses: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct RawPaymentData<'a> {
+    #[serde(borrow)]
+    online_payment_cryptogram: Option<&'a RawValue>,
+    #[serde(borrow)]
+    eci_indicator: Option<&'a RawValue>,
+    #[serde(borrow)]
+    emv_data: Option<&'a RawValue>,
+    #[serde(borrow, rename = "encryptedPINData")]
+    encrypted_pin_data: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawAuthenticationResponse<'a> {
+    #[serde(borrow)]
+    merchant_identifier: Option<&'a RawValue>,
+    #[serde(borrow)]
+    authentication_data: Option<&'a RawValue>,
+    #[serde(borrow)]
+    transaction_amount: Option<&'a RawValue>,
+}
+
+/// The object `raw` holds, or `None` if it is not a JSON object of that shape.
+fn object<'a, T: Deserialize<'a>>(raw: &'a RawValue) -> Option<T> {
+    if !is_object(raw) {
+        return None;
+    }
+    serde_json::from_str(raw.get()).ok()
+}
+
+/// A required value, interpreted by `read`; absent, `null` or unusable is
+/// [`Error::PaymentData`] naming `what`.
+fn required<'a, T>(
+    raw: Option<&'a RawValue>,
+    what: &'static str,
+    read: impl FnOnce(&'a RawValue) -> Option<T>,
+) -> Result<T, Error> {
+    raw.and_then(read).ok_or(Error::PaymentData(what))
+}
+
+/// An optional value that must be usable when present: absent or `null` is `None`,
+/// anything `read` refuses is [`Error::PaymentData`] naming `what`.
+fn checked<'a, T>(
+    raw: Option<&'a RawValue>,
+    what: &'static str,
+    read: impl FnOnce(&'a RawValue) -> Option<T>,
+) -> Result<Option<T>, Error> {
+    raw.map(|raw| read(raw).ok_or(Error::PaymentData(what)))
+        .transpose()
+}
+
+impl Payment {
+    /// The typed view of `plaintext`, without the plaintext itself.
+    pub(crate) fn parse(plaintext: &[u8]) -> Result<Self, Error> {
+        const WHOLE: &str = "payment data";
+        let text = core::str::from_utf8(plaintext).map_err(|_| Error::PaymentData(WHOLE))?;
+        if !text.trim_start().starts_with('{') {
+            return Err(Error::PaymentData(WHOLE));
+        }
+        let raw: RawPayment<'_> =
+            serde_json::from_str(text).map_err(|_| Error::PaymentData(WHOLE))?;
+
+        let pan = required(
+            raw.application_primary_account_number,
+            "applicationPrimaryAccountNumber",
+            |r| secret(r).filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())),
+        )?;
+        let expiration_date = required(
+            raw.application_expiration_date,
+            "applicationExpirationDate",
+            |r| ExpirationDate::parse_yymmdd(&borrowed(r)?).ok(),
+        )?;
+        let currency_code = required(raw.currency_code, "currencyCode", |r| {
+            CurrencyCode::parse(&borrowed(r)?).ok()
+        })?;
+        let transaction_amount = required(raw.transaction_amount, "transactionAmount", amount)?;
+        let type_name = required(raw.payment_data_type, "paymentDataType", borrowed)?;
+        let (payment_data_type, unknown_type_name) = match &*type_name {
+            "3DSecure" => (PaymentDataType::ThreeDSecure, None),
+            "EMV" => (PaymentDataType::Emv, None),
+            _ => (PaymentDataType::Unknown, Some(type_name.into_owned())),
+        };
+
+        let data: RawPaymentData<'_> = match payment_data_type {
+            PaymentDataType::Unknown => raw.payment_data.and_then(object).unwrap_or_default(),
+            _ => required(raw.payment_data, "paymentData", object)?,
+        };
+        let (online_payment_cryptogram, emv_data) = match payment_data_type {
+            PaymentDataType::ThreeDSecure => (
+                Some(required(
+                    data.online_payment_cryptogram,
+                    "paymentData.onlinePaymentCryptogram",
+                    secret,
+                )?),
+                checked(data.emv_data, "paymentData.emvData", secret)?,
+            ),
+            PaymentDataType::Emv => (
+                checked(
+                    data.online_payment_cryptogram,
+                    "paymentData.onlinePaymentCryptogram",
+                    secret,
+                )?,
+                Some(required(data.emv_data, "paymentData.emvData", secret)?),
+            ),
+            PaymentDataType::Unknown => (
+                checked(
+                    data.online_payment_cryptogram,
+                    "paymentData.onlinePaymentCryptogram",
+                    secret,
+                )?,
+                checked(data.emv_data, "paymentData.emvData", secret)?,
+            ),
+        };
+        let eci_indicator = checked(
+            data.eci_indicator,
+            "paymentData.eciIndicator",
+            string_or_number,
+        )?;
+        let encrypted_pin_data = checked(
+            data.encrypted_pin_data,
+            "paymentData.encryptedPINData",
+            secret,
+        )?;
+
+        let authentication_responses = match raw.authentication_responses {
+            None => Vec::new(),
+            Some(list) => Self::parse_authentication_responses(list)?,
+        };
+        let merchant_token_metadata: Option<serde_json::Value> = raw
+            .merchant_token_metadata
+            .filter(|r| is_object(r))
+            .and_then(|r| serde_json::from_str(r.get()).ok());
+        let (card_art, card_metadata) = merchant_token_metadata
+            .as_ref()
+            .map(Self::merchant_token_parts)
+            .unwrap_or_default();
+
+        Ok(Self {
+            plaintext: Zeroizing::new(Vec::new()),
+            pan,
+            expiration_date,
+            currency_code,
+            transaction_amount,
+            cardholder_name: raw.cardholder_name.and_then(secret),
+            device_manufacturer_identifier: raw
+                .device_manufacturer_identifier
+                .and_then(string)
+                .unwrap_or_default(),
+            payment_data_type,
+            unknown_type_name,
+            online_payment_cryptogram,
+            eci_indicator,
+            emv_data,
+            encrypted_pin_data,
+            merchant_token_identifier: raw.merchant_token_identifier.and_then(string),
+            merchant_token_metadata,
+            card_art,
+            card_metadata,
+            authentication_responses,
+        })
+    }
+
+    /// `authenticationResponses`: an array of objects, each with its cryptogram.
+    fn parse_authentication_responses(
+        list: &RawValue,
+    ) -> Result<Vec<AuthenticationResponse>, Error> {
+        const WHAT: &str = "authenticationResponses";
+        if !is_array(list) {
+            return Err(Error::PaymentData(WHAT));
+        }
+        let entries: Vec<&RawValue> =
+            serde_json::from_str(list.get()).map_err(|_| Error::PaymentData(WHAT))?;
+        entries
+            .into_iter()
+            .map(|entry| {
+                let r: RawAuthenticationResponse<'_> =
+                    object(entry).ok_or(Error::PaymentData(WHAT))?;
+                Ok(AuthenticationResponse {
+                    merchant_identifier: r.merchant_identifier.and_then(string),
+                    authentication_data: required(
+                        r.authentication_data,
+                        "authenticationResponses.authenticationData",
+                        secret,
+                    )?,
+                    transaction_amount: checked(
+                        r.transaction_amount,
+                        "authenticationResponses.transactionAmount",
+                        amount,
+                    )?,
+                })
+            })
+            .collect()
+    }
+
+    /// `cardArt` entries and `cardMetadata` of `merchantTokenMetadata`, leniently: entries
+    /// that are not objects and members that are not strings are skipped.
+    fn merchant_token_parts(metadata: &serde_json::Value) -> (Vec<CardArt>, Option<CardMetadata>) {
+        let text = |v: &serde_json::Value, key: &str| {
+            v.get(key)
+                .and_then(serde_json::Value::as_str)
+                .map(String::from)
+        };
+        let card_art = metadata
+            .get("cardArt")
+            .and_then(serde_json::Value::as_array)
+            .map(|art| {
+                art.iter()
+                    .filter(|entry| entry.is_object())
+                    .map(|entry| CardArt {
+                        name: text(entry, "name"),
+                        card_type: text(entry, "type"),
+                        url: text(entry, "url"),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let card_metadata = metadata
+            .get("cardMetadata")
+            .and_then(serde_json::Value::as_object)
+            .map(|members| {
+                let mut entries: Vec<(String, String)> = members
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.clone(), String::from(v.as_str()?))))
+                    .collect();
+                entries.sort();
+                CardMetadata { entries }
+            });
+        (card_art, card_metadata)
+    }
+}
