@@ -12,8 +12,8 @@
 //! - the Apple Pay CMS profile, narrower than OpenSSL's: exactly one signer, SHA-256,
 //!   ECDSA P-256 or RSA, versions 1 or 3, detached `id-data`, the announced digest
 //!   algorithm the signer's, the signed attributes each present once, algorithm
-//!   protection consistent — explained only when an edit touched the element the rule is
-//!   about;
+//!   protection consistent, the signer identifier naming a certificate byte for byte —
+//!   explained only when an edit touched the element the rule is about;
 //! - the signing-time window, which OpenSSL does not check.
 //!
 //! One disagreement goes the other way, by design: with a decoy certificate of the
@@ -237,6 +237,12 @@ fn regions(signature: &[u8], der_twin: &[u8]) -> Regions {
     }
     before.extend(sd.encap_content_info.to_der().ok());
     before.extend(sd.encap_content_info.econtent_type.to_der().ok());
+    // The same with the long-form lengths of `Encoding::BerLongLengths`: the version
+    // (`02 81 01 01`), and the content type's contents alone.
+    if let Ok(set) = sd.digest_algorithms.to_der() {
+        before.push([&[0x02, 0x81, 0x01, 0x01][..], &set].concat());
+    }
+    before.push(sd.encap_content_info.econtent_type.as_bytes().to_vec());
     regions.profile = before
         .iter()
         .filter_map(|p| find(signature, p, 0))
@@ -501,6 +507,11 @@ fuzz_target!(|input: Input| {
                         // edit there that OpenSSL still verifies breaks one of the two.
                         || regions.signed_attrs.as_ref().is_some_and(in_region)
                         || regions.profile.iter().any(in_region)
+                }
+                // The signer identifier must name a certificate byte for byte (OpenSSL
+                // compares names after canonicalising them).
+                Error::CertificateChain(ChainError::SignerNotFound) => {
+                    regions.profile.iter().any(in_region)
                 }
                 Error::SignatureInvalid => {
                     spec.fault == Some(Fault::MismatchedSignatureAlgorithm)
