@@ -7,7 +7,7 @@
 
 use std::sync::LazyLock;
 
-use applepay_crypto::{P256_SPKI_PREFIX, Keyring, PaymentToken, PrivateKey, dangerous};
+use applepay_crypto::{Keyring, P256_SPKI_PREFIX, PaymentToken, PrivateKey, dangerous};
 use arbitrary::Arbitrary;
 use base64ct::{Base64, Encoding};
 use libfuzzer_sys::fuzz_target;

@@ -9,7 +9,9 @@
 
 use std::sync::LazyLock;
 
-use applepay_crypto::{Error, P256_SPKI_PREFIX, Keyring, MerchantCertificate, PaymentToken, PrivateKey, dangerous};
+use applepay_crypto::{
+    Error, Keyring, MerchantCertificate, P256_SPKI_PREFIX, PaymentToken, PrivateKey, dangerous,
+};
 use arbitrary::Arbitrary;
 use base64ct::{Base64, Encoding};
 use libfuzzer_sys::fuzz_target;

@@ -72,8 +72,11 @@ fuzz_target!(|input: Input| {
         spec.transaction_id.resize(usize::from(len % 64), 0x77);
     }
     spec.application_data = input.application_data.map(|a| a.to_vec());
-    spec.encoding = [Encoding::BerIndefinite, Encoding::Der, Encoding::BerLongLengths]
-        [usize::from(input.encoding) % 3];
+    spec.encoding = [
+        Encoding::BerIndefinite,
+        Encoding::Der,
+        Encoding::BerLongLengths,
+    ][usize::from(input.encoding) % 3];
     // Every order of the certificate set, decoy included, verifies.
     spec.certificates = [
         Certificates::LeafFirst,
@@ -110,7 +113,10 @@ fuzz_target!(|input: Input| {
     let Ok(token) = PaymentToken::from_json(token.to_string().as_bytes()) else {
         return;
     };
-    assert!(canonical, "a non-canonical transaction id or application data parsed");
+    assert!(
+        canonical,
+        "a non-canonical transaction id or application data parsed"
+    );
     match token.verify(&f.verifier, signed, DEFAULT_MAX_AGE) {
         Ok(verified) => {
             assert!(
