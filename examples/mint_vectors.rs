@@ -4,11 +4,16 @@
 //! cargo run --example mint_vectors --features test-util
 //! ```
 //!
+//! It also writes `test-vectors/conformance/` (`support/conformance.rs`).
+//!
 //! The output is deterministic (keys from a fixed seed, RFC 6979 signatures), so running
 //! it again changes nothing unless the simulator changed.
 
 use std::fs;
 use std::path::Path;
+
+#[path = "support/conformance.rs"]
+mod conformance;
 
 use applepay_crypto::mint::{Encoding, Fault, SAMPLE_PLAINTEXT, Signer, TestPki, TokenSpec};
 use applepay_crypto::{UnixTime, Version};
@@ -333,6 +338,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         fs::write(folder.join("case.txt"), lines)?;
         println!("wrote {}", folder.display());
     }
+    conformance::write(&pki, signed, &dir.join("conformance"))?;
     Ok(())
 }
 

@@ -161,6 +161,7 @@ pub use token::{
     OID_APPLE_PAY_LEAF, Payment, PaymentDataType, PaymentToken, Plaintext, TrustAnchors,
     VerifiedToken, Verifier, Version,
 };
+pub use token::{APPLICATION_DATA_LEN, EPHEMERAL_KEY_LEN, P256_SPKI_PREFIX, TRANSACTION_ID_LEN};
 
 /// The README's code samples, run as doctests.
 #[cfg(doctest)]

@@ -56,10 +56,12 @@ fn count<T>(f: impl FnOnce() -> T) -> (usize, usize, T) {
 
 /// The budget for parse + warm verify + decrypt of one token: (allocations, bytes).
 /// Lower it when you remove allocations; raising it needs a reason in the commit.
+/// (The parsed token keeps its transaction id as canonical lower-case hex, 64 bytes, in
+/// the one allocation that holds its fields, so `transaction_id_hex` never allocates.)
 const BUDGET: (usize, usize) = if cfg!(feature = "aws-lc-rs") {
-    (11, 4_798)
+    (11, 4_862)
 } else {
-    (9, 4_675)
+    (9, 4_739)
 };
 
 fn main() {

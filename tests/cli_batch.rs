@@ -88,9 +88,15 @@ fn one_line_per_token_in_order_with_errors_inline() {
     let s = Setup::new("order");
     let good = |i: u64| s.token(&format!("e{i}"), &plaintext(i), None);
     // Every accepted shape, on one line each.
+    let payment_data = serde_json::from_str::<serde_json::Value>(&good(3)).unwrap();
+    // Apple's wrapper repeats the transaction id in upper case.
+    let identifier = payment_data["header"]["transactionId"]
+        .as_str()
+        .unwrap()
+        .to_uppercase();
     let wrapped = serde_json::json!({
-        "paymentData": serde_json::from_str::<serde_json::Value>(&good(3)).unwrap(),
-        "transactionIdentifier": "ABC",
+        "paymentData": payment_data,
+        "transactionIdentifier": identifier,
     })
     .to_string();
     let base64 = Base64::encode_string(good(4).as_bytes());

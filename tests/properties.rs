@@ -66,15 +66,17 @@ fn spec() -> impl Strategy<Value = TokenSpec> {
     (
         plaintext(),
         signing_time(),
-        proptest::collection::vec(any::<u8>(), 1..64),
-        proptest::option::of(proptest::collection::vec(any::<u8>(), 1..64)),
+        // The canonical envelope: 32-byte transaction id, application data absent or 32
+        // bytes.
+        proptest::array::uniform32(any::<u8>()),
+        proptest::option::of(proptest::array::uniform32(any::<u8>())),
         any::<bool>(),
         proptest::collection::vec(any::<u8>(), 1..16),
     )
         .prop_map(|(plaintext, time, txid, app, der, seed)| {
             let mut spec = TokenSpec::new(plaintext, time);
-            spec.transaction_id = txid;
-            spec.application_data = app;
+            spec.transaction_id = txid.to_vec();
+            spec.application_data = app.map(|a| a.to_vec());
             spec.encoding = if der {
                 Encoding::Der
             } else {

@@ -65,6 +65,9 @@ fn decrypt(vector: &Vector) -> Result<Plaintext, Error> {
         None => Verifier::new(),
     };
     let token = PaymentToken::from_json(&fs::read(&vector.token).unwrap())?;
+    if let Some(id) = &vector.transaction_id {
+        assert_eq!(token.transaction_id_hex(), id, "{}", vector.name);
+    }
     match &vector.verify {
         VerifyMode::Skip => dangerous::decrypt_plaintext_unverified(&keyring, &token),
         VerifyMode::SigningTime => {

@@ -7,7 +7,7 @@
 
 use std::sync::LazyLock;
 
-use applepay_crypto::{Keyring, PaymentToken, PrivateKey, dangerous};
+use applepay_crypto::{Keyring, P256_SPKI_PREFIX, PaymentToken, PrivateKey, dangerous};
 use arbitrary::Arbitrary;
 use base64ct::{Base64, Encoding};
 use libfuzzer_sys::fuzz_target;
@@ -89,6 +89,12 @@ fuzz_target!(|input: Input| {
         }
     });
     if let Ok(token) = PaymentToken::from_json(json.to_string().as_bytes()) {
+        // The canonical envelope: only these shapes parse.
+        assert_eq!(input.transaction_id.len(), 32);
+        match version {
+            "EC_v1" => assert!(ephemeral.len() == 91 && ephemeral.starts_with(&P256_SPKI_PREFIX)),
+            _ => assert!(!ephemeral.starts_with(&P256_SPKI_PREFIX[..ephemeral.len().min(27)])),
+        }
         if let Ok(payment) = dangerous::decrypt_unverified(&f.keyring, &token) {
             // Only the untouched ciphertext under the untouched key can decrypt.
             assert_eq!(data, f.data);

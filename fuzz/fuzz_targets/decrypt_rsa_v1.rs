@@ -9,7 +9,9 @@
 
 use std::sync::LazyLock;
 
-use applepay_crypto::{Error, Keyring, MerchantCertificate, PaymentToken, PrivateKey, dangerous};
+use applepay_crypto::{
+    Error, Keyring, MerchantCertificate, P256_SPKI_PREFIX, PaymentToken, PrivateKey, dangerous,
+};
 use arbitrary::Arbitrary;
 use base64ct::{Base64, Encoding};
 use libfuzzer_sys::fuzz_target;
@@ -80,20 +82,29 @@ fuzz_target!(|input: Input| {
         "header": {
             "wrappedKey": Base64::encode_string(&wrapped),
             "publicKeyHash": hash,
-            "transactionId": "00",
+            "transactionId": "00".repeat(32),
         }
     });
-    // An empty `wrappedKey` is refused by the parser already.
+    // An empty `wrappedKey`, or one that starts like a P-256 key (a relabelled `EC_v1`
+    // token), is refused by the parser already.
+    let like_ec_key = wrapped.starts_with(&P256_SPKI_PREFIX[..wrapped.len().min(27)]);
     let Ok(token) = PaymentToken::from_json(json.to_string().as_bytes()) else {
-        assert!(wrapped.is_empty());
+        assert!(wrapped.is_empty() || like_ec_key);
         return;
     };
+    assert!(!like_ec_key);
     match dangerous::decrypt_unverified(&f.keyring, &token) {
         Ok(payment) => {
             assert_eq!((&wrapped, &data), (&f.wrapped, &f.data));
             assert!(!payment.plaintext().is_empty());
         }
         Err(Error::NoMatchingKey { .. }) => assert!(input.other_hash),
-        Err(e) => assert_eq!(e, Error::DecryptionFailed, "{e:?}"),
+        // Another length than the modulus is refused before the RSA operation; at the
+        // modulus length every failure is the one opaque error.
+        Err(Error::Malformed("header.wrappedKey")) => assert_ne!(wrapped.len(), f.wrapped.len()),
+        Err(e) => {
+            assert_eq!(e, Error::DecryptionFailed, "{e:?}");
+            assert_eq!(wrapped.len(), f.wrapped.len());
+        }
     }
 });

@@ -6,7 +6,7 @@
 
 use std::sync::LazyLock;
 
-use applepay_crypto::mint::{Encoding, Fault, TestPki, TokenSpec};
+use applepay_crypto::mint::{Certificates, Encoding, Fault, TestPki, TokenSpec};
 use applepay_crypto::{DEFAULT_MAX_AGE, Keyring, PaymentToken, UnixTime, Verifier};
 use arbitrary::Arbitrary;
 use base64ct::{Base64, Encoding as _};
@@ -29,7 +29,7 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
     }
 });
 
-const FAULTS: [Fault; 7] = [
+const FAULTS: [Fault; 11] = [
     Fault::WrongLeafOid,
     Fault::MissingIntermediateOid,
     Fault::ExpiredLeaf,
@@ -37,14 +37,21 @@ const FAULTS: [Fault; 7] = [
     Fault::BadMessageDigest,
     Fault::TamperedData,
     Fault::TamperedSignature,
+    Fault::PrimitiveCertificatesTag,
+    Fault::PrimitiveSignedAttrsTag,
+    Fault::UnsortedSignedAttrs,
+    Fault::CompressedEphemeralKey,
 ];
 
 #[derive(Arbitrary, Debug)]
 struct Input {
     plaintext: Vec<u8>,
-    transaction_id: Vec<u8>,
-    application_data: Option<Vec<u8>>,
-    der: bool,
+    transaction_id: [u8; 32],
+    /// Cut or extend the transaction id to this length (mod 64): not canonical.
+    transaction_id_len: Option<u8>,
+    application_data: Option<[u8; 32]>,
+    encoding: u8,
+    certificates: u8,
     fault: Option<u8>,
     /// Seconds after 2025-01-01 (within the test PKI's validity).
     signed_offset: u32,
@@ -54,19 +61,31 @@ struct Input {
 
 fuzz_target!(|input: Input| {
     let f = &*FIXTURE;
-    if input.transaction_id.is_empty() || input.edits.len() > 8 {
+    if input.edits.len() > 8 {
         return;
     }
     let signed =
         UnixTime::since_unix_epoch(1_735_689_600 + u64::from(input.signed_offset % 300_000_000));
     let mut spec = TokenSpec::new(input.plaintext.clone(), signed);
-    spec.transaction_id = input.transaction_id;
-    spec.application_data = input.application_data.filter(|a| !a.is_empty());
-    spec.encoding = if input.der {
-        Encoding::Der
-    } else {
-        Encoding::BerIndefinite
-    };
+    spec.transaction_id = input.transaction_id.to_vec();
+    if let Some(len) = input.transaction_id_len {
+        spec.transaction_id.resize(usize::from(len % 64), 0x77);
+    }
+    spec.application_data = input.application_data.map(|a| a.to_vec());
+    spec.encoding = [
+        Encoding::BerIndefinite,
+        Encoding::Der,
+        Encoding::BerLongLengths,
+    ][usize::from(input.encoding) % 3];
+    // Every order of the certificate set, decoy included, verifies.
+    spec.certificates = [
+        Certificates::LeafFirst,
+        Certificates::IntermediateFirst,
+        Certificates::DecoyIntermediateFirst,
+    ][usize::from(input.certificates) % 3];
+    // The canonical envelope: other lengths must not even parse.
+    let canonical = spec.transaction_id.len() == 32
+        && spec.application_data.as_ref().is_none_or(|a| a.len() == 32);
     spec.fault = input.fault.map(|i| FAULTS[usize::from(i) % FAULTS.len()]);
     let Ok(json) = f.pki.mint(&spec) else { return };
     let mut token: serde_json::Value = serde_json::from_str(&json).expect("minted JSON");
@@ -94,6 +113,10 @@ fuzz_target!(|input: Input| {
     let Ok(token) = PaymentToken::from_json(token.to_string().as_bytes()) else {
         return;
     };
+    assert!(
+        canonical,
+        "a non-canonical transaction id or application data parsed"
+    );
     match token.verify(&f.verifier, signed, DEFAULT_MAX_AGE) {
         Ok(verified) => {
             assert!(

@@ -59,7 +59,16 @@ pub(crate) fn ec_v1(
     spec: &TokenSpec,
 ) -> Result<Envelope, Error> {
     let ephemeral = p256_key(&spec.ephemeral_seed, "ephemeral")?;
-    let ephemeral_spki = spki_p256(ephemeral.verifying_key())?;
+    let ephemeral_spki = if spec.fault == Some(Fault::CompressedEphemeralKey) {
+        use super::der_writer::{oid, seq, tlv};
+        let point = ephemeral.verifying_key().to_sec1_point(true);
+        seq(&[
+            &seq(&[&oid("1.2.840.10045.2.1"), &oid("1.2.840.10045.3.1.7")]),
+            &tlv(0x03, &[&[0x00][..], point.as_bytes()].concat()),
+        ])
+    } else {
+        spki_p256(ephemeral.verifying_key())?
+    };
     let merchant_spki = merchant_public
         .to_public_key_der()
         .map_err(|_| Error::InvalidParameter("merchant key"))?

@@ -47,4 +47,4 @@ mod spec;
 #[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
 pub use gateway::{GATEWAY_TEST_MERCHANT_ID, GatewayPki, IdentityVariant};
 pub use pki::TestPki;
-pub use spec::{Encoding, Fault, SAMPLE_PLAINTEXT, Signer, TokenSpec};
+pub use spec::{Certificates, Encoding, Fault, SAMPLE_PLAINTEXT, Signer, TokenSpec};

@@ -27,6 +27,8 @@ use crate::token::verify::Verifier;
 pub struct TestPki {
     pub(super) root_key: p384::ecdsa::SigningKey,
     pub(super) rogue_root_key: p384::ecdsa::SigningKey,
+    /// The key of [`Certificates::DecoyIntermediateFirst`](super::Certificates)'s decoy.
+    pub(super) decoy_key: p256::ecdsa::SigningKey,
     pub(super) intermediate_key: p256::ecdsa::SigningKey,
     pub(super) leaf_key: p256::ecdsa::SigningKey,
     pub(super) merchant_key: p256::SecretKey,
@@ -65,6 +67,7 @@ impl TestPki {
     pub fn new(seed: &[u8]) -> Result<Self, Error> {
         let root_key = p384_key(seed, "root")?;
         let rogue_root_key = p384_key(seed, "rogue root")?;
+        let decoy_key = p256_key(seed, "decoy intermediate")?;
         let intermediate_key = p256_key(seed, "intermediate")?;
         let leaf_key = p256_key(seed, "leaf")?;
         let merchant_key = p256::SecretKey::from(p256_key(seed, "merchant")?.as_nonzero_scalar());
@@ -76,6 +79,7 @@ impl TestPki {
         let mut pki = Self {
             root_key,
             rogue_root_key,
+            decoy_key,
             intermediate_key,
             leaf_key,
             merchant_key,
@@ -227,6 +231,10 @@ impl TestPki {
             mut data,
         } = envelope;
 
+        if spec.fault == Some(Fault::WrappedKeyLongerThanModulus) && spec.version == Version::RsaV1
+        {
+            key_value.insert(0, 0);
+        }
         let mut content = sha2::Sha256::new();
         content.update(&key_value);
         content.update(&data);

@@ -11,13 +11,69 @@ use super::der_writer::{
     attribute, ca_constraints, certificate, constructed, extension, key_usage, key_usage_ca, name,
     oid, seq, tbs, time, tlv,
 };
+
+const OID_DATA: &str = "1.2.840.113549.1.7.1";
+const OID_SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
+
+/// The contents octets of an OBJECT IDENTIFIER.
+fn oid_contents(dotted: &str) -> Vec<u8> {
+    ObjectIdentifier::new_unwrap(dotted).as_bytes().to_vec()
+}
+
+/// How the outer layers of the `SignedData` write their lengths.
+#[derive(Clone, Copy)]
+enum Lengths {
+    Der,
+    /// Indefinite on the constructed elements down to the certificate set.
+    Indefinite,
+    /// More length octets than DER uses ([`Encoding::BerLongLengths`]).
+    Long,
+}
+
+impl Lengths {
+    fn constructed(self, tag: u8, content: &[u8]) -> Vec<u8> {
+        match self {
+            Self::Der => tlv(tag, content),
+            Self::Indefinite => constructed(tag, content, true),
+            Self::Long => long_form(tag, content, 4),
+        }
+    }
+
+    fn primitive(self, tag: u8, content: &[u8]) -> Vec<u8> {
+        match self {
+            Self::Der | Self::Indefinite => tlv(tag, content),
+            Self::Long => long_form(tag, content, 1),
+        }
+    }
+
+    /// The signer infos' `SET`: definite in Apple's layout.
+    fn signer_infos(self, signer_info: &[u8]) -> Vec<u8> {
+        match self {
+            Self::Der | Self::Indefinite => tlv(0x31, signer_info),
+            Self::Long => long_form(0x31, signer_info, 2),
+        }
+    }
+}
+
+/// A definite length in `octets` length octets, however short the contents.
+fn long_form(tag: u8, content: &[u8], octets: u8) -> Vec<u8> {
+    let len = content.len().to_be_bytes();
+    let n = usize::from(octets);
+    let mut out = vec![tag, 0x80 | octets];
+    out.extend(
+        core::iter::repeat_n(0u8, n.saturating_sub(len.len()))
+            .chain(len.iter().copied().skip(len.len().saturating_sub(n))),
+    );
+    out.extend_from_slice(content);
+    out
+}
 use super::keys::{
     sign_p256, sign_p384_sha256, sign_p384_sha384, sign_rsa, spki_p256, spki_p384, spki_rsa,
 };
 use super::pki::{
     DAY, LEAF_SERIAL, OID_ECDSA_SHA256, OID_SHA256_WITH_RSA, RSA_LEAF_SERIAL, TestPki, civil, hex,
 };
-use super::spec::{Encoding, Fault, Signer, TokenSpec};
+use super::spec::{Certificates, Encoding, Fault, Signer, TokenSpec};
 use crate::error::Error;
 use crate::onboarding::merchant_cert::OID_MERCHANT_ID_HASH;
 use crate::token::anchors::{OID_APPLE_PAY_INTERMEDIATE, OID_APPLE_PAY_LEAF};
@@ -29,9 +85,15 @@ impl TestPki {
         spec: &TokenSpec,
         digest: &[u8; 32],
     ) -> Result<Vec<u8>, Error> {
-        let ber = spec.encoding == Encoding::BerIndefinite;
         let leaf = self.leaf_certificate(spec)?;
         let intermediate = self.intermediate_certificate(spec.fault)?;
+        let certificates = match spec.certificates {
+            Certificates::LeafFirst => [leaf, intermediate].concat(),
+            Certificates::IntermediateFirst => [intermediate, leaf].concat(),
+            Certificates::DecoyIntermediateFirst => {
+                [self.decoy_intermediate_certificate()?, leaf, intermediate].concat()
+            }
+        };
 
         let sha256_alg = seq(&[&oid("2.16.840.1.101.3.4.2.1"), &[0x05, 0x00]]);
         // The signature algorithm's contents: ECDSA without parameters (RFC 5758),
@@ -60,6 +122,9 @@ impl TestPki {
         ];
         // DER orders the elements of a SET OF by their encodings.
         attrs.sort();
+        if spec.fault == Some(Fault::UnsortedSignedAttrs) {
+            attrs.reverse();
+        }
         let attrs = attrs.concat();
         let signed = tlv(0x31, &attrs);
         let mut signature = match spec.signer {
@@ -75,33 +140,71 @@ impl TestPki {
             &[0x02, 0x01, 0x01],
             &seq(&[&self.intermediate_name, &[0x02, 0x01, serial]]),
             &sha256_alg,
-            &tlv(0xA0, &attrs),
+            &tlv(
+                if spec.fault == Some(Fault::PrimitiveSignedAttrsTag) {
+                    0x80
+                } else {
+                    0xA0
+                },
+                &attrs,
+            ),
             &tlv(0x30, &signature_alg),
             &tlv(0x04, &signature),
         ]);
         // Apple's layout: indefinite lengths down to the certificate set; the signer infos
         // are definite.
-        let signed_data = constructed(
+        let outer = match spec.encoding {
+            Encoding::BerIndefinite => Lengths::Indefinite,
+            Encoding::Der => Lengths::Der,
+            Encoding::BerLongLengths => Lengths::Long,
+        };
+        let certificates_tag = if spec.fault == Some(Fault::PrimitiveCertificatesTag) {
+            0x80
+        } else {
+            0xA0
+        };
+        let signed_data = outer.constructed(
             0x30,
             &[
-                &[0x02, 0x01, 0x01][..],
+                &outer.primitive(0x02, &[0x01])[..],
                 &tlv(0x31, &sha256_alg),
-                &constructed(0x30, &oid("1.2.840.113549.1.7.1"), ber),
-                &constructed(0xA0, &[leaf, intermediate].concat(), ber),
-                &tlv(0x31, &signer_info),
+                &outer.constructed(0x30, &outer.primitive(0x06, &oid_contents(OID_DATA))),
+                &outer.constructed(certificates_tag, &certificates),
+                &outer.signer_infos(&signer_info),
             ]
             .concat(),
-            ber,
         );
-        Ok(constructed(
+        Ok(outer.constructed(
             0x30,
             &[
-                &oid("1.2.840.113549.1.7.2")[..],
-                &constructed(0xA0, &signed_data, ber),
+                &outer.primitive(0x06, &oid_contents(OID_SIGNED_DATA))[..],
+                &outer.constructed(0xA0, &signed_data),
             ]
             .concat(),
-            ber,
         ))
+    }
+
+    /// A certificate with the intermediate's name, extensions and issuer, signed by the
+    /// root, for another key ([`Certificates::DecoyIntermediateFirst`]).
+    fn decoy_intermediate_certificate(&self) -> Result<Vec<u8>, Error> {
+        let spki = spki_p256(self.decoy_key.verifying_key())?;
+        let extensions = [
+            ca_constraints(Some(0)),
+            key_usage_ca(),
+            extension(OID_APPLE_PAY_INTERMEDIATE, false, &[0x05, 0x00]),
+        ];
+        let tbs = tbs(
+            7,
+            "1.2.840.10045.4.3.2",
+            &self.root_name,
+            civil(2020, 1, 1)?,
+            civil(2040, 1, 1)?,
+            &self.intermediate_name,
+            &spki,
+            &extensions,
+        );
+        let signature = sign_p384_sha256(&self.root_key, &tbs)?;
+        Ok(certificate(&tbs, "1.2.840.10045.4.3.2", &signature))
     }
 
     pub(super) fn root_certificate(&self) -> Result<Vec<u8>, Error> {

@@ -15,6 +15,27 @@ pub enum Encoding {
     BerIndefinite,
     /// DER throughout.
     Der,
+    /// BER with definite lengths in more octets than DER uses, where RFC 5652 allows BER:
+    /// the outer constructed elements down to the certificate set with four length
+    /// octets (`84 00 00 xx xx`), the signer infos' set with two (`82 xx xx`), the
+    /// primitive elements among them with one (`81 xx`). Signed attributes and
+    /// certificates stay DER.
+    BerLongLengths,
+}
+
+/// The certificate set of the CMS signature.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Certificates {
+    /// Leaf, then intermediate, as Apple sends them.
+    #[default]
+    LeafFirst,
+    /// Intermediate, then leaf.
+    IntermediateFirst,
+    /// A decoy first, with the intermediate's name and extensions, signed by the root, but
+    /// another key; then leaf and intermediate. Only a path built over the whole set
+    /// verifies.
+    DecoyIntermediateFirst,
 }
 
 /// A deliberate defect in a minted token, and the error verification must report.
@@ -57,6 +78,20 @@ pub enum Fault {
     /// algorithm than the leaf's key makes: sha256WithRSAEncryption for an ECDSA
     /// signature, ecdsa-with-SHA256 for an RSA one (`signature`).
     MismatchedSignatureAlgorithm,
+    /// The certificate set is tagged primitive `[0]` (`80`), which BER does not allow for
+    /// a `SET OF` (`malformed`).
+    PrimitiveCertificatesTag,
+    /// The signed attributes are tagged primitive `[0]` (`80`) (`malformed`).
+    PrimitiveSignedAttrsTag,
+    /// The signed attributes are sent, and signed, in reverse DER order: not DER, which
+    /// RFC 5652 §5.3 requires of them (`malformed`).
+    UnsortedSignedAttrs,
+    /// `EC_v1`: the ephemeral key is sent, and signed, as a compressed point (a 59-byte
+    /// `SubjectPublicKeyInfo`), which Apple never sends (`malformed`).
+    CompressedEphemeralKey,
+    /// `RSA_v1`: the wrapped key is sent, and signed, with a leading zero byte: one byte
+    /// longer than the modulus (`malformed`, before any RSA operation).
+    WrappedKeyLongerThanModulus,
 }
 
 /// Which key signs the token's CMS signature: the leaf certificate's.
@@ -100,6 +135,8 @@ pub struct TokenSpec {
     pub version: Version,
     /// The key that signs.
     pub signer: Signer,
+    /// The certificate set.
+    pub certificates: Certificates,
 }
 
 impl TokenSpec {
@@ -116,6 +153,7 @@ impl TokenSpec {
             ephemeral_seed: b"ephemeral".to_vec(),
             version: Version::EcV1,
             signer: Signer::Ecdsa,
+            certificates: Certificates::LeafFirst,
         }
     }
 }

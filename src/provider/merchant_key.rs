@@ -115,7 +115,12 @@ pub trait MerchantKey: Send + Sync {
     /// timed decryptions of crafted variants. This crate calls this method only from
     /// [`crate::Keyring::decrypt`], which takes a [`crate::VerifiedToken`]: the
     /// `wrappedKey` it unwraps was signed by Apple, so an attacker cannot submit values of
-    /// their choosing. [`crate::dangerous::decrypt_unverified`] gives up that guarantee.
+    /// their choosing. Since `version` is not signed, "signed by Apple" needs the
+    /// canonical envelope too: a `wrappedKey` starting like a P-256 key (a relabelled
+    /// `EC_v1` token) is refused when parsing, and one of another length than the key's
+    /// modulus before this method is called (see
+    /// [what the signature covers](crate::PaymentToken#what-the-signature-covers)).
+    /// [`crate::dangerous::decrypt_unverified`] gives up the signature guarantee.
     /// An implementation for an HSM or KMS should still use a constant-time OAEP decoder
     /// and blinding.
     ///

@@ -10,8 +10,8 @@
 //! `x509-cert`, in DER.
 //!
 //! What is accepted: low tag numbers (below 31, which is all CMS uses), definite lengths
-//! of up to four bytes in any form BER allows (long form for short lengths, leading
-//! zeros), and indefinite lengths on constructed elements, nested at most
+//! in any form BER allows (long form for short lengths, leading zeros, up to 126 length
+//! octets; the value must fit in `usize`), and indefinite lengths on constructed elements, nested at most
 //! [`MAX_DEPTH`] deep, each closed by its end-of-contents octets. [`Tlv::is_der`] says
 //! whether an element and everything inside it used DER's minimal definite lengths.
 
@@ -160,18 +160,19 @@ fn read(input: &[u8], depth: usize) -> Option<(Tlv<'_>, &[u8])> {
                 contents = read(contents, depth + 1)?.1;
             }
         }
-        0x81..=0x84 => {
+        // X.690 §8.1.3.5: up to 126 length octets; BER allows leading zeros.
+        0x81..=0xFE => {
             let count = usize::from(first & 0x7F);
             let bytes = rest.get(..count)?;
             rest = rest.get(count..)?;
-            let len = bytes
-                .iter()
-                .fold(0usize, |len, &b| len << 8 | usize::from(b));
+            let len = bytes.iter().try_fold(0usize, |len, &b| {
+                len.checked_mul(256)?.checked_add(usize::from(b))
+            })?;
             // DER: the shortest form, so no leading zero and no long form below 128.
             let minimal = bytes.first() != Some(&0) && len >= 0x80;
             (len, minimal)
         }
-        // Lengths over 4 GiB, and the reserved 0xFF.
+        // The reserved 0xFF.
         _ => return None,
     };
     let value = rest.get(..len)?;
@@ -206,6 +207,7 @@ mod tests {
             (&[0x04, 0x81, 0x01, 0xAA], &[0xAA]),
             (&[0x04, 0x82, 0x00, 0x01, 0xAA], &[0xAA]),
             (&[0x04, 0x84, 0x00, 0x00, 0x00, 0x01, 0xAA], &[0xAA]),
+            (&[0x04, 0x88, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xAA], &[0xAA]),
             (&[0x04, 0x00], &[]),
         ] {
             let tlv = read_one(input).unwrap();
@@ -239,12 +241,13 @@ mod tests {
         for bad in [
             &[][..],
             &[0x04],
-            &[0x04, 0x02, 0x00],             // short
-            &[0x04, 0x80, 0x00, 0x00],       // indefinite primitive
-            &[0x30, 0x80, 0x05, 0x00],       // no end-of-contents
-            &[0x1F, 0x01, 0x00],             // high tag number
-            &[0x00, 0x00],                   // end-of-contents alone
-            &[0x04, 0x85, 0, 0, 0, 0, 1, 0], // five length bytes
+            &[0x04, 0x02, 0x00],                      // short
+            &[0x04, 0x80, 0x00, 0x00],                // indefinite primitive
+            &[0x30, 0x80, 0x05, 0x00],                // no end-of-contents
+            &[0x1F, 0x01, 0x00],                      // high tag number
+            &[0x00, 0x00],                            // end-of-contents alone
+            &[0x04, 0xFF, 0, 0, 0, 0, 1, 0],          // reserved length octet
+            &[0x04, 0x89, 1, 0, 0, 0, 0, 0, 0, 0, 1], // a length over usize::MAX
             &[0x04, 0xFF],
             &[0x04, 0x01, 0x00, 0x00], // trailing data
         ] {

@@ -6,10 +6,13 @@
 //! G3*. Both certificates travel in the token's CMS signature; the root is the trust
 //! anchor, embedded in this crate and replaceable by the caller.
 //!
-//! The path is fixed at length two, so there is no path building: the leaf is the
-//! certificate the `SignerInfo` names, the intermediate is the other certificate that
-//! names the leaf's issuer as its subject, and the anchor is the one whose subject is the
-//! intermediate's issuer and whose key verifies it.
+//! The path has length two, built over the whole certificate set (in any order, with
+//! extra certificates, or several with the same name): a leaf is a certificate the
+//! `SignerInfo` names, an intermediate another certificate whose subject is the leaf's
+//! issuer, and the anchor one whose subject is the intermediate's issuer and whose key
+//! verifies it. Every such pair is tried, in the order sent, until one passes every
+//! check; if none does, the first pair's error is reported. The set has at most
+//! [`crate::MAX_CERTIFICATES`] elements, so at most twelve pairs.
 
 use alloc::boxed::Box;
 use alloc::string::{String, ToString};
@@ -77,10 +80,9 @@ pub(crate) struct ChainCache {
 pub(crate) struct CheckedPath {
     leaf: Certificate,
     intermediate: Certificate,
-    /// How a `SignerInfo` would name each certificate, to check a token's signer
+    /// How a `SignerInfo` would name the leaf, to check a token's signer
     /// without encoding anything.
     leaf_names: SignerNames,
-    intermediate_names: SignerNames,
     leaf_info: Arc<Leaf>,
 }
 
@@ -217,10 +219,9 @@ pub(crate) fn verify_chain(
             let Some(path) = cache.path(intermediate, leaf) else {
                 continue;
             };
-            // The full check takes as leaf the first certificate the signer names; with
-            // two certificates that is this path's leaf only if the intermediate is not
-            // named. Otherwise, fall through to the full check and its error.
-            if path.leaf_names.name(signer) && !path.intermediate_names.name(signer) {
+            // A path that passed every check is one the full check would accept, as long
+            // as its leaf is the certificate the signer names.
+            if path.leaf_names.name(signer) {
                 for cert in [&path.intermediate, &path.leaf] {
                     check_validity(cert, time)?;
                 }
@@ -251,7 +252,6 @@ pub(crate) fn verify_chain(
             leaf: leaf.clone(),
             intermediate: intermediate.clone(),
             leaf_names: SignerNames::of(leaf)?,
-            intermediate_names: SignerNames::of(intermediate)?,
             leaf_info: Arc::clone(&leaf_info),
         },
     );
@@ -275,20 +275,52 @@ fn verify_parsed<'c>(
     time: UnixTime,
 ) -> Result<(&'c Certificate, &'c Certificate, Leaf), Error> {
     let chain_err = Error::CertificateChain;
-    let leaf = certificates
+    let mut first_error = None;
+    for leaf in certificates
         .iter()
-        .find(|cert| names_signer(cert, signer))
-        .ok_or(chain_err(ChainError::SignerNotFound))?;
+        .filter(|cert| names_signer(cert, signer))
+    {
+        let issuer = leaf.tbs_certificate().issuer();
+        let intermediates = certificates.iter().filter(|cert| {
+            !core::ptr::eq(*cert, leaf) && cert.tbs_certificate().subject() == issuer
+        });
+        let mut found = false;
+        for intermediate in intermediates {
+            found = true;
+            match check_path(provider, anchors, cache, leaf, intermediate, time) {
+                Ok(info) => return Ok((leaf, intermediate, info)),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        if !found {
+            // The leaf is checked for its marker even without an intermediate.
+            let e = if find_extension(leaf, OID_APPLE_PAY_LEAF).is_none() {
+                chain_err(ChainError::MissingLeafMarker)
+            } else {
+                chain_err(ChainError::MissingIntermediate)
+            };
+            first_error.get_or_insert(e);
+        }
+    }
+    Err(first_error.unwrap_or(chain_err(ChainError::SignerNotFound)))
+}
+
+/// Every check of the path anchor → `intermediate` → `leaf`; what verification reports
+/// about the leaf.
+fn check_path(
+    provider: &dyn Provider,
+    anchors: &TrustAnchors,
+    cache: &ChainCache,
+    leaf: &Certificate,
+    intermediate: &Certificate,
+    time: UnixTime,
+) -> Result<Leaf, Error> {
+    let chain_err = Error::CertificateChain;
     if find_extension(leaf, OID_APPLE_PAY_LEAF).is_none() {
         return Err(chain_err(ChainError::MissingLeafMarker));
     }
-    let leaf_tbs = leaf.tbs_certificate();
-    let intermediate = certificates
-        .iter()
-        .find(|cert| {
-            !core::ptr::eq(*cert, leaf) && cert.tbs_certificate().subject() == leaf_tbs.issuer()
-        })
-        .ok_or(chain_err(ChainError::MissingIntermediate))?;
     if find_extension(intermediate, OID_APPLE_PAY_INTERMEDIATE).is_none() {
         return Err(chain_err(ChainError::MissingIntermediateMarker));
     }
@@ -319,14 +351,13 @@ fn verify_parsed<'c>(
 
     let leaf_spki = spki_der(leaf)?;
     let signature_algorithm = leaf_signature_algorithm(&leaf_spki)?;
-    let info = Leaf {
+    Ok(Leaf {
         verifying_key: provider.verifying_key(signature_algorithm, &leaf_spki),
         spki_der: leaf_spki,
         signature_algorithm,
-        subject: leaf_tbs.subject().to_string(),
+        subject: leaf.tbs_certificate().subject().to_string(),
         not_after: validity(leaf).1,
-    };
-    Ok((leaf, intermediate, info))
+    })
 }
 
 /// [`ChainError::Expired`] unless `time` lies in the certificate's validity period.

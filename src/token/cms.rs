@@ -282,7 +282,14 @@ impl<'a> RawSignerInfo<'a> {
         }
         let (mut content_type, mut digest, mut time, mut protection) = (None, None, None, None);
         let mut elements = attrs.children();
+        let mut previous: &[u8] = &[];
         while let Some(attr) = elements.next().ok_or_else(malformed)? {
+            // DER's `SET OF` order (X.690 §11.6: ascending encodings; these all start with
+            // a SEQUENCE header, so none is a zero-padded prefix of another).
+            if attr.encoded < previous {
+                return Err(malformed());
+            }
+            previous = attr.encoded;
             // Attribute ::= SEQUENCE { attrType, attrValues SET OF }, one value each.
             let mut fields = attr.expect(ber::SEQUENCE).ok_or_else(malformed)?.children();
             let oid = fields.expect(ber::OID).ok_or_else(malformed)?;

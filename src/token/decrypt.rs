@@ -1,7 +1,7 @@
 //! Token decryption, once a key has been chosen: `EC_v1` (ECDH, Apple's KDF, AES-256-GCM)
 //! and `RSA_v1` (RSA-OAEP key unwrap, AES-128-GCM).
 
-use super::kdf;
+use super::{envelope, kdf};
 use crate::error::Error;
 use crate::onboarding::merchant_id::MerchantIdHash;
 use crate::provider::MerchantKey;
@@ -40,6 +40,10 @@ pub(crate) fn decrypt(
             let wrapped = token
                 .wrapped_key()
                 .ok_or(Error::Malformed("header.wrappedKey"))?;
+            // Before the RSA operation: a `wrappedKey` of another length than the modulus
+            // is not one (it holds bytes of the signed content Apple did not sign as a
+            // wrapped key: see `envelope`).
+            envelope::check_wrapped_key_len(key.public_key_spki(), wrapped)?;
             // Whatever went wrong with the ciphertext — padding, length, another key — is
             // one opaque error, whatever the key implementation reported. Only a key that
             // cannot unwrap at all (an HSM without the mechanism, a key not allowed to

@@ -12,6 +12,7 @@ mod ber;
 pub(crate) mod chain;
 pub(crate) mod cms;
 pub(crate) mod decrypt;
+pub(crate) mod envelope;
 mod json;
 pub(crate) mod json_string;
 pub(crate) mod kdf;
@@ -28,6 +29,7 @@ pub use anchors::{
     TrustAnchors,
 };
 pub use cms::{MAX_CERTIFICATES, MAX_SIGNATURE_LEN};
+pub use envelope::{APPLICATION_DATA_LEN, EPHEMERAL_KEY_LEN, P256_SPKI_PREFIX, TRANSACTION_ID_LEN};
 pub use keyring::Keyring;
 pub use model::{MAX_TOKEN_LEN, PaymentToken, Version};
 pub use payment::Payment;

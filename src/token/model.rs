@@ -10,6 +10,9 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use super::base64;
+use super::envelope::{
+    APPLICATION_DATA_LEN, TRANSACTION_ID_LEN, check_ephemeral_key, check_wrapped_key_shape,
+};
 use super::json::{self, PaymentDataJson, PaymentDataValue, Scalar};
 use crate::error::Error;
 use crate::public_key_hash::PublicKeyHash;
@@ -46,6 +49,50 @@ impl Version {
 ///
 /// Cloning is cheap: the fields are shared, not copied (verification keeps a clone in the
 /// [`crate::VerifiedToken`] it returns).
+///
+/// # What the signature covers
+///
+/// The CMS signature's `messageDigest` is SHA-256 over the unframed concatenation
+///
+/// ```text
+/// ephemeralPublicKey (EC_v1) or wrappedKey (RSA_v1) ‖ data ‖ transactionId ‖ applicationData
+/// ```
+///
+/// of the decoded fields (`applicationData` empty when absent). Nothing in it marks where
+/// one field ends, and `version`, `publicKeyHash` and the `PKPaymentToken` wrapper's
+/// `transactionIdentifier` are not covered at all. Without further checks, bytes could be
+/// moved between `transactionId` and `applicationData` (or between the key field and
+/// `data`), either could be emptied, and an `EC_v1` token could be relabelled `RSA_v1`
+/// with its ephemeral key and the start of `data` as `wrappedKey`, and still verify.
+///
+/// # Why the concatenation parses one way
+///
+/// Every token this crate accepts has:
+///
+/// - `transactionId` of exactly [`TRANSACTION_ID_LEN`](crate::TRANSACTION_ID_LEN) bytes
+///   (64 hex digits) and `applicationData` absent or of exactly
+///   [`APPLICATION_DATA_LEN`](crate::APPLICATION_DATA_LEN) bytes: the last 32 or 64 bytes
+///   of the signed content are these fields, and which of the two cases applies is in the
+///   token, so no byte can move between them or into `data`;
+/// - for `EC_v1`, an `ephemeralPublicKey` of exactly
+///   [`EPHEMERAL_KEY_LEN`](crate::EPHEMERAL_KEY_LEN) bytes starting with
+///   [`P256_SPKI_PREFIX`](crate::P256_SPKI_PREFIX) (the uncompressed P-256
+///   `SubjectPublicKeyInfo` Apple sends): the first 91 bytes are the key, the rest up to
+///   the fixed-length tail is `data`;
+/// - for `RSA_v1`, a `wrappedKey` that does not start like a P-256 `SubjectPublicKeyInfo`
+///   (checked when parsing) and is exactly as long as the merchant key's modulus (checked
+///   when decrypting, where the key is known, before any RSA operation): the first
+///   modulus-length bytes are the key, the rest is `data`.
+///
+/// The unsigned `version` is pinned by the same checks: the signed content of an `EC_v1`
+/// token starts with the 27 bytes of [`P256_SPKI_PREFIX`](crate::P256_SPKI_PREFIX), with
+/// which an `RSA_v1` `wrappedKey` may not start; an `RSA_v1` token relabelled `EC_v1`
+/// would need its ciphertext to start with them (a chance of 2⁻²¹⁶). The wrapper's
+/// `transactionIdentifier` must name the same transaction as the signed
+/// `header.transactionId` (compared as hex, ignoring case), and
+/// [`PaymentToken::transaction_id_hex`] gives the id in one canonical form (lower case) to
+/// key replay detection on. `publicKeyHash` only selects the merchant key: pointing it at
+/// another key makes decryption fail.
 #[derive(Clone)]
 pub struct PaymentToken {
     fields: Arc<Fields>,
@@ -64,6 +111,8 @@ struct Fields {
     /// The ephemeral public key (`EC_v1`) or the wrapped key (`RSA_v1`).
     key: Span,
     public_key_hash: PublicKeyHash,
+    /// The transaction id as lower-case hex (ASCII).
+    transaction_id_hex: [u8; 2 * TRANSACTION_ID_LEN],
     transaction_identifier: Option<String>,
 }
 
@@ -121,6 +170,15 @@ impl PaymentToken {
     /// repeated field is [`Error::Malformed`] naming it (a repeated key that is not a
     /// token field names the object holding it); a version other than `EC_v1` or
     /// `RSA_v1` is [`Error::UnsupportedVersion`].
+    ///
+    /// The fields must have the canonical form that makes the signed content unambiguous
+    /// (see [what the signature covers](PaymentToken#what-the-signature-covers)), else
+    /// [`Error::Malformed`] names the field: `header.transactionId` of 32 bytes (64 hex
+    /// digits, either case), `header.applicationData` absent, empty or of 32 bytes,
+    /// `EC_v1`'s `header.ephemeralPublicKey` the 91-byte uncompressed P-256
+    /// `SubjectPublicKeyInfo`, `RSA_v1`'s `header.wrappedKey` not starting like one, and
+    /// the wrapper's `transactionIdentifier`, when given, the same transaction id as
+    /// `header.transactionId` (compared ignoring case).
     pub fn from_json(input: &[u8]) -> Result<Self, Error> {
         if input.len() > MAX_TOKEN_LEN {
             return Err(Error::InputTooLarge {
@@ -166,14 +224,25 @@ impl PaymentToken {
         &self.fields.public_key_hash
     }
 
-    /// The decoded `header.transactionId`.
+    /// The decoded `header.transactionId`: always [`TRANSACTION_ID_LEN`](crate::TRANSACTION_ID_LEN)
+    /// (32) bytes.
     #[must_use]
     pub fn transaction_id(&self) -> &[u8] {
         self.fields.get(self.fields.transaction_id)
     }
 
-    /// The decoded `header.applicationData`, if present (a hash the merchant chose when
-    /// requesting the payment).
+    /// `header.transactionId` in one canonical form, 64 lower-case hex digits, whatever
+    /// case the token used: the key to detect replays on (the signature covers the
+    /// decoded bytes, not their spelling).
+    #[must_use]
+    pub fn transaction_id_hex(&self) -> &str {
+        // ASCII by construction.
+        core::str::from_utf8(&self.fields.transaction_id_hex).unwrap_or_default()
+    }
+
+    /// The decoded `header.applicationData`, if present: always
+    /// [`APPLICATION_DATA_LEN`](crate::APPLICATION_DATA_LEN) (32) bytes, a hash the
+    /// merchant chose when requesting the payment.
     #[must_use]
     pub fn application_data(&self) -> Option<&[u8]> {
         self.fields
@@ -181,7 +250,10 @@ impl PaymentToken {
             .map(|span| self.fields.get(span))
     }
 
-    /// `transactionIdentifier` of the enclosing `PKPaymentToken`, when that shape was given.
+    /// `transactionIdentifier` of the enclosing `PKPaymentToken`, when that shape was given,
+    /// as given (Apple writes it in upper case). Parsing checked that it names the same
+    /// transaction as the signed `header.transactionId`; prefer
+    /// [`PaymentToken::transaction_id_hex`], which is canonical.
     #[must_use]
     pub fn transaction_identifier(&self) -> Option<&str> {
         self.fields.transaction_identifier.as_deref()
@@ -227,7 +299,8 @@ impl PaymentToken {
     }
 
     /// The parts whose concatenation the CMS signature covers, in order:
-    /// ephemeral public key or wrapped key, data, transaction id, application data.
+    /// ephemeral public key or wrapped key, data, transaction id, application data
+    /// (`envelope` says why the concatenation is unambiguous).
     #[allow(dead_code, reason = "used by signature verification")]
     pub(crate) fn signed_content(&self) -> [&[u8]; 4] {
         [
@@ -303,7 +376,29 @@ impl Fields {
             .map(|text| decoder.hex(text, "header.applicationData"))
             .transpose()?;
         let key = decoder.base64(key_text, key_path)?;
+
+        // The canonical envelope (`envelope`): fixed lengths and key shapes.
+        let bytes = |span: Span| decoder.bytes.get(span.start..span.end).unwrap_or_default();
+        let transaction_id_bytes: &[u8; TRANSACTION_ID_LEN] = bytes(transaction_id)
+            .try_into()
+            .map_err(|_| Error::Malformed("header.transactionId"))?;
+        if application_data.is_some_and(|span| bytes(span).len() != APPLICATION_DATA_LEN) {
+            return Err(Error::Malformed("header.applicationData"));
+        }
+        match version {
+            Version::EcV1 => check_ephemeral_key(bytes(key))?,
+            Version::RsaV1 => check_wrapped_key_shape(bytes(key))?,
+        }
+        let transaction_id_hex = lower_hex(transaction_id_bytes);
+        if let Some(identifier) = &transaction_identifier
+            && !identifier
+                .as_bytes()
+                .eq_ignore_ascii_case(&transaction_id_hex)
+        {
+            return Err(Error::Malformed("transactionIdentifier"));
+        }
         Ok(Self {
+            transaction_id_hex,
             version,
             bytes: decoder.bytes,
             data,
@@ -315,6 +410,18 @@ impl Fields {
             transaction_identifier,
         })
     }
+}
+
+/// Lower-case hex of the transaction id, without allocating.
+fn lower_hex(bytes: &[u8; TRANSACTION_ID_LEN]) -> [u8; 2 * TRANSACTION_ID_LEN] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0u8; 2 * TRANSACTION_ID_LEN];
+    for (pair, byte) in out.chunks_exact_mut(2).zip(bytes) {
+        for (slot, nibble) in pair.iter_mut().zip([byte >> 4, byte & 0x0f]) {
+            *slot = DIGITS.get(usize::from(nibble)).copied().unwrap_or(b'0');
+        }
+    }
+    out
 }
 
 /// A field that must be a string.
@@ -439,7 +546,7 @@ mod tests {
         let full = serde_json::json!({
             "paymentData": gala(),
             "paymentMethod": {"network": "MasterCard"},
-            "transactionIdentifier": "ABC"
+            "transactionIdentifier": gala()["header"]["transactionId"].as_str().unwrap().to_uppercase()
         });
         let as_string = serde_json::json!({ "paymentData": GALA });
         let as_b64_string =
@@ -457,7 +564,10 @@ mod tests {
             assert_eq!(token.public_key_hash(), bare.public_key_hash());
             assert_eq!(token.ephemeral_public_key(), bare.ephemeral_public_key());
         }
-        assert_eq!(parse(&full).unwrap().transaction_identifier(), Some("ABC"));
+        assert_eq!(
+            parse(&full).unwrap().transaction_identifier(),
+            full["transactionIdentifier"].as_str()
+        );
         assert_eq!(bare.version(), Version::EcV1);
         assert_eq!(bare.application_data(), None);
     }
@@ -579,12 +689,12 @@ mod tests {
     #[test]
     fn signed_content_order() {
         let mut v = gala();
-        v["header"]["applicationData"] = Value::from("0a0b");
+        v["header"]["applicationData"] = Value::from("0a0b".repeat(16));
         let token = parse(&v).unwrap();
         let [key, data, txid, app] = token.signed_content();
         assert_eq!(key, token.ephemeral_public_key().unwrap());
         assert_eq!(data, token.data());
         assert_eq!(txid, token.transaction_id());
-        assert_eq!(app, &[0x0a, 0x0b]);
+        assert_eq!(app, [0x0a, 0x0b].repeat(16));
     }
 }

@@ -41,6 +41,11 @@ pub struct Vector {
     pub expected: Expected,
     pub verify: VerifyMode,
     pub max_age: u64,
+    /// `TransactionId =`: the canonical (lower-case hex) transaction id of the token.
+    pub transaction_id: Option<String>,
+    /// `Verifies = yes`: the error comes only at decryption, with the key (the signature
+    /// and the parse are fine).
+    pub verifies: bool,
     /// `PaymentError =`: the field the typed view must name when it refuses the plaintext
     /// (which still decrypts); `None`: the typed view must accept it.
     pub payment_error: Option<String>,
@@ -50,19 +55,29 @@ pub fn vectors_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("test-vectors")
 }
 
-/// Every vector folder (a folder with a `token.json`), sorted by name.
+/// Every vector folder (a folder with a `token.json`) of `test-vectors/` and of
+/// `test-vectors/conformance/`, sorted by name; a conformance case is named
+/// `conformance/<case>`.
 pub fn all() -> Vec<Vector> {
-    let mut dirs: Vec<PathBuf> = fs::read_dir(vectors_dir())
-        .expect("test-vectors/ is readable")
-        .map(|e| e.expect("directory entry").path())
-        .filter(|p| p.join("token.json").is_file())
-        .collect();
-    dirs.sort();
-    dirs.iter().map(|d| load(d)).collect()
+    let folders = |dir: &Path| -> Vec<PathBuf> {
+        let mut dirs: Vec<PathBuf> = fs::read_dir(dir)
+            .unwrap_or_else(|e| panic!("{} is readable: {e}", dir.display()))
+            .map(|e| e.expect("directory entry").path())
+            .filter(|p| p.join("token.json").is_file())
+            .collect();
+        dirs.sort();
+        dirs
+    };
+    let top = folders(&vectors_dir());
+    let conformance = folders(&vectors_dir().join("conformance"));
+    top.iter()
+        .map(|d| load(d, ""))
+        .chain(conformance.iter().map(|d| load(d, "conformance/")))
+        .collect()
 }
 
-fn load(dir: &Path) -> Vector {
-    let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+fn load(dir: &Path, prefix: &str) -> Vector {
+    let name = format!("{prefix}{}", dir.file_name().unwrap().to_string_lossy());
     let existing = |file: &str| Some(dir.join(file)).filter(|p| p.is_file());
     let case = existing("case.txt")
         .map(|p| parse_case(&fs::read_to_string(p).unwrap()))
@@ -88,6 +103,8 @@ fn load(dir: &Path) -> Vector {
         expected,
         verify,
         max_age: case.get("MaxAge").map_or(300, |s| s.parse().unwrap()),
+        transaction_id: case.get("TransactionId").cloned(),
+        verifies: case.get("Verifies").is_some_and(|v| v == "yes"),
         payment_error: case.get("PaymentError").cloned(),
         name,
         dir: dir.to_owned(),
