@@ -14,8 +14,7 @@
 //! check; if none does, the first pair's error is reported. The set has at most
 //! [`crate::MAX_CERTIFICATES`] elements, so at most twelve pairs.
 
-use alloc::boxed::Box;
-use alloc::string::{String, ToString};
+use alloc::string::ToString;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
@@ -25,10 +24,11 @@ use x509_cert::Certificate;
 use x509_cert::ext::pkix::{BasicConstraints, KeyUsage};
 
 use super::anchors::{OID_APPLE_PAY_INTERMEDIATE, OID_APPLE_PAY_LEAF, TrustAnchors};
+use super::chain_cache::{ChainCache, CheckedPath, Leaf, SignerNames};
 use super::cms::{OID_ECDSA_SHA256, OID_ECDSA_SHA384, SignerId};
 use crate::error::{ChainError, Error};
 use crate::onboarding::merchant_cert::find_extension;
-use crate::provider::{Provider, SignatureAlgorithm, VerifyingKey};
+use crate::provider::{Provider, SignatureAlgorithm};
 use crate::time::UnixTime;
 
 const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
@@ -41,167 +41,6 @@ const MIN_RSA_LEAF_BITS: usize = 2048;
 const MAX_RSA_LEAF_BITS: usize = 8192;
 const OID_BASIC_CONSTRAINTS: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.19");
 const OID_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
-const OID_SUBJECT_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
-
-/// How many intermediates a [`ChainCache`] remembers as issued by an anchor. Apple has
-/// one at a time (two around a rotation).
-#[cfg(feature = "std")]
-const INTERMEDIATE_CAPACITY: usize = 8;
-
-/// How many checked paths (intermediate + leaf) a [`ChainCache`] remembers. Apple signs
-/// with a few leaves at a time (production, sandbox, around rotations); only paths that
-/// passed every check are remembered, so a sender cannot fill the cache with junk.
-#[cfg(feature = "std")]
-const PATH_CAPACITY: usize = 32;
-
-/// Work already done on certificates, keyed by their bytes, so what is the same for every
-/// token is done once per verifier:
-///
-/// - intermediates whose signature by an anchor verified, by SHA-256 of the
-///   intermediate's whole DER (signature included);
-/// - whole paths (intermediate → leaf) that passed every check — signatures, markers,
-///   constraints, key usage, curve — by both certificates' bytes (compared as they are:
-///   cheaper than hashing them for every token), with both certificates parsed and what
-///   verification reports about the leaf. A token carrying exactly these
-///   two certificates is then neither parsed nor re-verified: only which certificate the
-///   signer names and both validity periods (at this token's verification time) are
-///   checked again.
-///
-/// Bounded (oldest entry out first) and shared between threads behind a lock. Without
-/// `std` there is no lock, and nothing is cached.
-#[derive(Debug, Default)]
-pub(crate) struct ChainCache {
-    intermediates: Bounded<[u8; 32], ()>,
-    paths: Bounded<(Vec<u8>, Vec<u8>), Arc<CheckedPath>>,
-}
-
-/// A path that passed every check except validity at a given time.
-#[derive(Debug)]
-pub(crate) struct CheckedPath {
-    leaf: Certificate,
-    intermediate: Certificate,
-    /// How a `SignerInfo` would name the leaf, to check a token's signer
-    /// without encoding anything.
-    leaf_names: SignerNames,
-    leaf_info: Arc<Leaf>,
-}
-
-impl ChainCache {
-    fn intermediate_known(&self, fingerprint: &[u8; 32]) -> bool {
-        self.intermediates.get(fingerprint).is_some()
-    }
-
-    fn remember_intermediate(&self, fingerprint: [u8; 32]) {
-        #[cfg(feature = "std")]
-        self.intermediates
-            .insert(fingerprint, (), INTERMEDIATE_CAPACITY);
-        #[cfg(not(feature = "std"))]
-        let _ = fingerprint;
-    }
-
-    fn path(&self, intermediate: &[u8], leaf: &[u8]) -> Option<Arc<CheckedPath>> {
-        self.paths.find(|(i, l)| i == intermediate && l == leaf)
-    }
-
-    fn remember_path(&self, intermediate: Vec<u8>, leaf: Vec<u8>, path: CheckedPath) {
-        #[cfg(feature = "std")]
-        self.paths
-            .insert((intermediate, leaf), Arc::new(path), PATH_CAPACITY);
-        #[cfg(not(feature = "std"))]
-        let _ = (intermediate, leaf, path);
-    }
-}
-
-/// A bounded map, first in first out, for a handful of entries (a linear scan).
-#[derive(Debug)]
-struct Bounded<K, V> {
-    #[cfg(feature = "std")]
-    entries: std::sync::RwLock<Vec<(K, V)>>,
-    #[cfg(not(feature = "std"))]
-    entries: core::marker::PhantomData<(K, V)>,
-}
-
-impl<K, V> Default for Bounded<K, V> {
-    fn default() -> Self {
-        Self {
-            entries: Default::default(),
-        }
-    }
-}
-
-#[cfg(feature = "std")]
-impl<K: PartialEq, V: Clone> Bounded<K, V> {
-    fn get(&self, key: &K) -> Option<V> {
-        self.find(|k| k == key)
-    }
-
-    fn find(&self, mut matches: impl FnMut(&K) -> bool) -> Option<V> {
-        // A poisoned lock is a cache miss, never a panic.
-        let entries = self.entries.read().ok()?;
-        entries
-            .iter()
-            .find(|(k, _)| matches(k))
-            .map(|(_, v)| v.clone())
-    }
-
-    fn insert(&self, key: K, value: V, capacity: usize) {
-        if let Ok(mut entries) = self.entries.write() {
-            if entries.iter().any(|(k, _)| *k == key) {
-                return;
-            }
-            if entries.len() >= capacity {
-                entries.remove(0);
-            }
-            entries.push((key, value));
-        }
-    }
-}
-
-#[cfg(not(feature = "std"))]
-impl<K, V> Bounded<K, V> {
-    fn get(&self, _key: &K) -> Option<V> {
-        None
-    }
-
-    fn find(&self, _matches: impl FnMut(&K) -> bool) -> Option<V> {
-        None
-    }
-}
-
-/// What the chain check learned about the leaf, shared by every token the cached path
-/// verifies.
-#[derive(Debug)]
-pub(crate) struct Leaf {
-    pub(crate) spki_der: Vec<u8>,
-    /// How the leaf's key signs: ECDSA P-256/SHA-256 or RSA PKCS#1 v1.5/SHA-256.
-    pub(crate) signature_algorithm: SignatureAlgorithm,
-    pub(crate) subject: String,
-    pub(crate) not_after: UnixTime,
-    /// The leaf's key as the back-end parsed it, when it can (see
-    /// [`Provider::verifying_key`]).
-    verifying_key: Option<Box<dyn VerifyingKey>>,
-}
-
-impl Leaf {
-    /// Verifies a signature by the leaf's key: with the key the back-end parsed when the
-    /// path was checked, or else from the key's DER.
-    pub(crate) fn verify(
-        &self,
-        provider: &dyn Provider,
-        message: &[u8],
-        signature: &[u8],
-    ) -> Result<(), Error> {
-        match &self.verifying_key {
-            Some(key) => key.verify(message, signature),
-            None => provider.verify_signature(
-                self.signature_algorithm,
-                &self.spki_der,
-                message,
-                signature,
-            ),
-        }
-    }
-}
 
 /// Checks the path anchor → intermediate → leaf at `time`, the leaf being the certificate
 /// `signer` names. `certificates` are the signature's certificates, unparsed.
@@ -372,44 +211,6 @@ fn check_validity(cert: &Certificate, time: UnixTime) -> Result<(), Error> {
 /// Whether `cert` is the certificate the `SignerInfo` identifies.
 fn names_signer(cert: &Certificate, signer: &SignerId<'_>) -> bool {
     SignerNames::of(cert).is_ok_and(|names| names.name(signer))
-}
-
-/// How a `SignerInfo` names a certificate, as bytes: the issuer's DER `Name`, the serial
-/// number (the `INTEGER`'s contents) and the subject key identifier, if any. A signer
-/// identifier names the certificate when its bytes are these (DER has one encoding).
-#[derive(Debug)]
-struct SignerNames {
-    issuer: Vec<u8>,
-    serial: Vec<u8>,
-    key_id: Option<Vec<u8>>,
-}
-
-impl SignerNames {
-    fn of(cert: &Certificate) -> Result<Self, Error> {
-        let tbs = cert.tbs_certificate();
-        let issuer = tbs
-            .issuer()
-            .to_der()
-            .map_err(|_| Error::CertificateChain(ChainError::BadCertificates))?;
-        // extnValue of subjectKeyIdentifier is a DER OCTET STRING.
-        let key_id = find_extension(cert, OID_SUBJECT_KEY_ID)
-            .and_then(|value| der::asn1::OctetString::from_der(value).ok())
-            .map(der::asn1::OctetString::into_bytes);
-        Ok(Self {
-            issuer,
-            serial: tbs.serial_number().as_bytes().to_vec(),
-            key_id: key_id.map(Into::into),
-        })
-    }
-
-    fn name(&self, signer: &SignerId<'_>) -> bool {
-        match *signer {
-            SignerId::IssuerAndSerial { issuer, serial } => {
-                self.issuer == issuer && self.serial == serial
-            }
-            SignerId::SubjectKeyId(id) => self.key_id.as_deref() == Some(id),
-        }
-    }
 }
 
 /// SHA-256 of a certificate's DER, as the cache key. The DER is streamed into the hash
@@ -599,21 +400,6 @@ mod tests {
         let root = Certificate::from_der(APPLE_ROOT_CA_G3_DER).unwrap();
         check_signed_by(default_provider(), &root, &anchors.anchors[0].spki_der).unwrap();
         assert_eq!(curve(&anchors.anchors[0].spki_der).unwrap(), Curve::P384);
-    }
-
-    #[cfg(feature = "std")]
-    #[test]
-    fn cache_is_bounded_and_exact() {
-        let cache = ChainCache::default();
-        for i in 0..=INTERMEDIATE_CAPACITY {
-            cache.remember_intermediate([u8::try_from(i).unwrap(); 32]);
-        }
-        // A repeated insert does not push anything out.
-        cache.remember_intermediate([2; 32]);
-        assert!(!cache.intermediate_known(&[0; 32]));
-        assert!(cache.intermediate_known(&[1; 32]));
-        assert!(cache.intermediate_known(&[u8::try_from(INTERMEDIATE_CAPACITY).unwrap(); 32]));
-        assert!(!cache.intermediate_known(&[0xFF; 32]));
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub(crate) mod anchors;
 mod base64;
 mod ber;
 pub(crate) mod chain;
+pub(crate) mod chain_cache;
 pub(crate) mod cms;
 pub(crate) mod decrypt;
 pub(crate) mod envelope;

@@ -13,7 +13,8 @@ use core::time::Duration;
 use subtle::ConstantTimeEq;
 
 use super::anchors::TrustAnchors;
-use super::chain::{self, ChainCache, Leaf};
+use super::chain;
+use super::chain_cache::{ChainCache, Leaf};
 use crate::error::Error;
 use crate::provider::{Provider, default_provider};
 use crate::time::UnixTime;
