@@ -11,103 +11,15 @@
 //! Its own test binary (`harness = false`, one thread) so that nothing else allocates
 //! while the scan is armed.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
-
 use applepay_crypto::mint::{TestPki, TokenSpec};
 use applepay_crypto::{DEFAULT_MAX_AGE, Keyring, PaymentToken, PrivateKey, UnixTime};
 use zeroize::Zeroizing;
 
-const MAX_NEEDLES: usize = 8;
-const MAX_NEEDLE_LEN: usize = 64;
-
-/// The byte strings looked for, in fixed storage: the allocator must not allocate.
-struct Needles {
-    bytes: [[u8; MAX_NEEDLE_LEN]; MAX_NEEDLES],
-    lens: [usize; MAX_NEEDLES],
-    count: usize,
-}
-
-static NEEDLES: Mutex<Needles> = Mutex::new(Needles {
-    bytes: [[0; MAX_NEEDLE_LEN]; MAX_NEEDLES],
-    lens: [0; MAX_NEEDLES],
-    count: 0,
-});
-static ARMED: AtomicBool = AtomicBool::new(false);
-static HITS: [AtomicUsize; MAX_NEEDLES] = [const { AtomicUsize::new(0) }; MAX_NEEDLES];
-
-/// Counts, for each needle, the freed blocks that contain it.
-fn scan(block: &[u8]) {
-    // `try_lock`: never wait inside the allocator (the lock holder does not allocate).
-    let Ok(needles) = NEEDLES.try_lock() else {
-        return;
-    };
-    let stored = needles.bytes.iter().zip(&needles.lens).zip(&HITS);
-    for ((bytes, &len), hits) in stored.take(needles.count) {
-        let needle = &bytes[..len];
-        if block.windows(len).any(|w| w == needle) {
-            hits.fetch_add(1, SeqCst);
-        }
-    }
-}
-
-struct Scanning;
-
-// SAFETY: allocation is forwarded to `System` unchanged. `dealloc` reads the block it is
-// given (valid for `layout.size()` bytes until it is freed) before freeing it; `realloc`
-// allocates a new block from `System`, copies the smaller of the two sizes, scans and
-// frees the old block — what `GlobalAlloc::realloc`'s default does, plus the scan.
-unsafe impl GlobalAlloc for Scanning {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded as received.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if ARMED.load(SeqCst) {
-            // SAFETY: `ptr` is a live block of `layout.size()` bytes until freed below.
-            scan(unsafe { std::slice::from_raw_parts(ptr, layout.size()) });
-        }
-        // SAFETY: forwarded as received.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if !ARMED.load(SeqCst) {
-            // SAFETY: forwarded as received.
-            return unsafe { System.realloc(ptr, layout, new_size) };
-        }
-        // SAFETY: the caller guarantees `new_size` is valid with `layout.align()`.
-        let new_layout = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
-        // SAFETY: `new_layout` has a non-zero size (the caller guarantees it).
-        let new = unsafe { System.alloc(new_layout) };
-        if !new.is_null() {
-            // SAFETY: both blocks are live and at least `min` bytes long; they are distinct.
-            unsafe {
-                std::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
-                self.dealloc(ptr, layout);
-            }
-        }
-        new
-    }
-}
+#[path = "common/freed_scan.rs"]
+mod freed_scan;
 
 #[global_allocator]
-static GLOBAL: Scanning = Scanning;
-
-/// Registers the needles (name, bytes) and clears the hit counts.
-fn set_needles(list: &[(&'static str, &[u8])]) {
-    let mut needles = NEEDLES.lock().unwrap();
-    assert!(list.len() <= MAX_NEEDLES);
-    for (i, (_, bytes)) in list.iter().enumerate() {
-        assert!((16..=MAX_NEEDLE_LEN).contains(&bytes.len()));
-        needles.bytes[i][..bytes.len()].copy_from_slice(bytes);
-        needles.lens[i] = bytes.len();
-        HITS[i].store(0, SeqCst);
-    }
-    needles.count = list.len();
-}
+static GLOBAL: freed_scan::Scanning = freed_scan::Scanning;
 
 /// A cryptogram written with `\/` escapes, as Apple writes base64 in JSON.
 const CRYPTOGRAM: &str = "AgAAAAAABk4DWZ4C28yUQAAAAAA/AAAAAAAAAA+BAAAAAAA=";
@@ -162,7 +74,7 @@ fn main() {
         ("cryptogram", CRYPTOGRAM.as_bytes()),
         ("cryptogram as escaped JSON", escaped_cryptogram.as_bytes()),
     ];
-    set_needles(&needles);
+    freed_scan::set_needles(&needles.map(|(_, bytes)| bytes));
 
     // Warm every lazily built table outside the scan, then scan the whole path again,
     // once with the key from PEM and once from encrypted PKCS#8.
@@ -182,12 +94,10 @@ fn main() {
     };
     run(&pem);
     run("");
-    ARMED.store(true, SeqCst);
+    freed_scan::arm();
     run(&pem);
     run("");
-    ARMED.store(false, SeqCst);
-
-    let hits: Vec<usize> = (0..needles.len()).map(|i| HITS[i].load(SeqCst)).collect();
+    let hits = freed_scan::disarm();
     println!("freed blocks holding a secret, by secret:");
     for ((name, _), n) in needles.iter().zip(&hits) {
         println!("  {name:<28} {n}");
@@ -212,4 +122,14 @@ fn main() {
              unescape buffer (#11; see PAYMENT_PARSE_ZEROIZES)"
         );
     }
+
+    // Control: an ordinary String copy of the PAN, freed, is seen (the scanning allocator
+    // is this binary's global allocator and the scan works).
+    freed_scan::arm();
+    drop(std::hint::black_box(String::from(PAN)));
+    let control = freed_scan::disarm();
+    assert_eq!(
+        control[2], 1,
+        "the scan does not see a freed copy: {control:?}"
+    );
 }
