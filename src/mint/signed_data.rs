@@ -184,6 +184,26 @@ impl TestPki {
         ))
     }
 
+    /// The to-be-signed part of an intermediate certificate: issued by the root, with the
+    /// intermediate's name and validity, signed with ecdsa-with-SHA256 (Apple's quirk).
+    fn intermediate_tbs(
+        &self,
+        serial: u8,
+        spki: &[u8],
+        extensions: &[Vec<u8>],
+    ) -> Result<Vec<u8>, Error> {
+        Ok(tbs(
+            serial,
+            "1.2.840.10045.4.3.2",
+            &self.root_name,
+            civil(2020, 1, 1)?,
+            civil(2040, 1, 1)?,
+            &self.intermediate_name,
+            spki,
+            extensions,
+        ))
+    }
+
     /// A certificate with the intermediate's name, extensions and issuer, signed by the
     /// root, for another key ([`Certificates::DecoyIntermediateFirst`]).
     fn decoy_intermediate_certificate(&self) -> Result<Vec<u8>, Error> {
@@ -193,16 +213,7 @@ impl TestPki {
             key_usage_ca(),
             extension(OID_APPLE_PAY_INTERMEDIATE, false, &[0x05, 0x00]),
         ];
-        let tbs = tbs(
-            7,
-            "1.2.840.10045.4.3.2",
-            &self.root_name,
-            civil(2020, 1, 1)?,
-            civil(2040, 1, 1)?,
-            &self.intermediate_name,
-            &spki,
-            &extensions,
-        );
+        let tbs = self.intermediate_tbs(7, &spki, &extensions)?;
         let signature = sign_p384_sha256(&self.root_key, &tbs)?;
         Ok(certificate(&tbs, "1.2.840.10045.4.3.2", &signature))
     }
@@ -232,16 +243,7 @@ impl TestPki {
         if fault != Some(Fault::MissingIntermediateOid) {
             extensions.push(extension(OID_APPLE_PAY_INTERMEDIATE, false, &[0x05, 0x00]));
         }
-        let tbs = tbs(
-            2,
-            "1.2.840.10045.4.3.2",
-            &self.root_name,
-            civil(2020, 1, 1)?,
-            civil(2040, 1, 1)?,
-            &self.intermediate_name,
-            &spki,
-            &extensions,
-        );
+        let tbs = self.intermediate_tbs(2, &spki, &extensions)?;
         let signer = if fault == Some(Fault::UntrustedRoot) {
             &self.rogue_root_key
         } else {
