@@ -235,7 +235,12 @@ fn setup() -> &'static Setup {
 }
 
 fn child(dir: PathBuf) -> ExitCode {
-    let args = Arguments::from_args();
+    let mut args = Arguments::from_args();
+    // One trial at a time: several trials run the CLI, and SoftHSM2's file store is not
+    // safe against one process adding objects (keygen) while another reads the token
+    // (seen as CKR_GENERAL_ERROR from C_GetTokenInfo). The `threads` trial still shares
+    // one key between threads inside one process.
+    args.test_threads = Some(1);
     let module_path = PathBuf::from(std::env::var_os(MODULE_ENV).unwrap());
     let raw = Pkcs11::new(&module_path).unwrap();
     let module = Pkcs11Module::new(raw.clone()).unwrap();
