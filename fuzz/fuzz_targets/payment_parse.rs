@@ -14,7 +14,10 @@ fuzz_target!(|data: &[u8]| {
             let pan = payment.application_primary_account_number();
             assert!(!pan.is_empty() && pan.bytes().all(|b| b.is_ascii_digit()));
             let debug = format!("{payment:?}");
-            if pan.len() > 4 {
+            // Only when the PAN's digits stand nowhere else in the plaintext (an amount can
+            // carry the same digits) must `Debug` not show them.
+            let occurrences = data.windows(pan.len()).filter(|w| *w == pan.as_bytes()).count();
+            if pan.len() > 4 && occurrences == 1 {
                 assert!(!debug.contains(pan), "{debug}");
             }
             let _ = (
