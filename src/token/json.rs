@@ -59,12 +59,32 @@ impl Scalar<'_> {
     }
 }
 
+/// A long base64 field (`data`, `signature`), as read by [`BinarySeed`].
+#[derive(Debug)]
+pub(super) enum Binary<'a> {
+    /// A string, unescaped but not checked for UTF-8 or control characters (the base64
+    /// decoder refuses both); borrowed from the input unless it had escapes.
+    Str(Cow<'a, [u8]>),
+    /// An array (anything else that is not a string is an error while reading).
+    Other,
+}
+
+impl Binary<'_> {
+    /// The string, if the field is one.
+    pub(super) fn as_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Self::Str(s) => Some(s),
+            Self::Other => None,
+        }
+    }
+}
+
 /// The fields of a `paymentData` object (the top level of a bare token).
 #[derive(Debug, Default)]
 pub(super) struct PaymentDataJson<'a> {
     pub(super) version: Option<Scalar<'a>>,
-    pub(super) data: Option<Scalar<'a>>,
-    pub(super) signature: Option<Scalar<'a>>,
+    pub(super) data: Option<Binary<'a>>,
+    pub(super) signature: Option<Binary<'a>>,
     /// `None` when absent; `Some(None)` when present but not an object.
     pub(super) header: Option<Option<HeaderJson<'a>>>,
 }
@@ -102,13 +122,13 @@ pub(super) enum PaymentDataValue<'a> {
 }
 
 /// Reads a token's top level (either shape). `what` names the document in errors.
-pub(super) fn read_token<'a>(input: &'a str, what: &'static str) -> Result<TokenJson<'a>, Error> {
+pub(super) fn read_token<'a>(input: &'a [u8], what: &'static str) -> Result<TokenJson<'a>, Error> {
     read(input, what, TokenJson::default())
 }
 
 /// Reads a bare `paymentData` object (from a `paymentData` string).
 pub(super) fn read_payment_data<'a>(
-    input: &'a str,
+    input: &'a [u8],
     what: &'static str,
 ) -> Result<PaymentDataJson<'a>, Error> {
     read(input, what, Nested::default()).map(|nested| nested.0)
@@ -116,34 +136,40 @@ pub(super) fn read_payment_data<'a>(
 
 /// Reads `input`, which must be one JSON object of kind `F` (surrounding whitespace
 /// allowed).
-fn read<'a, F: Fields<'a>>(input: &'a str, what: &'static str, fields: F) -> Result<F, Error> {
-    let duplicate = Cell::new(None);
+///
+/// From bytes, not a `str`: `serde_json` checks UTF-8 string by string, so the long
+/// base64 strings read by [`BinarySeed`] are never checked twice (the base64 decoder
+/// accepts ASCII only).
+fn read<'a, F: Fields<'a>>(input: &'a [u8], what: &'static str, fields: F) -> Result<F, Error> {
+    let blamed = Cell::new(None);
     let seed = ObjectSeed {
-        ctx: Ctx {
-            duplicate: &duplicate,
-        },
+        ctx: Ctx { blamed: &blamed },
         fields,
     };
-    // From a `str`: UTF-8 was checked once for the whole document, not string by string.
-    let mut de = serde_json::Deserializer::from_str(input);
+    let mut de = serde_json::Deserializer::from_slice(input);
     let value = seed
         .deserialize(&mut de)
         .and_then(|value| de.end().map(|()| value));
-    value.map_err(|_| Error::Malformed(duplicate.get().unwrap_or(what)))
+    value.map_err(|_| Error::Malformed(blamed.get().unwrap_or(what)))
 }
 
-/// Where a duplicate key's path is put on its way out (the error `serde_json` carries up
-/// is a formatted string; the path is a `&'static str`).
+/// Where the path of the field an error is about is put on its way out (the error
+/// `serde_json` carries up is a formatted string; the path is a `&'static str`).
 #[derive(Clone, Copy)]
 struct Ctx<'x> {
-    duplicate: &'x Cell<Option<&'static str>>,
+    blamed: &'x Cell<Option<&'static str>>,
 }
 
 impl Ctx<'_> {
-    fn duplicate<E: de::Error>(self, path: &'static str) -> E {
-        if self.duplicate.get().is_none() {
-            self.duplicate.set(Some(path));
+    /// Names `path` in the error, unless an earlier one was named.
+    fn blame(self, path: &'static str) {
+        if self.blamed.get().is_none() {
+            self.blamed.set(Some(path));
         }
+    }
+
+    fn duplicate<E: de::Error>(self, path: &'static str) -> E {
+        self.blame(path);
         E::custom("duplicate key")
     }
 
@@ -227,8 +253,16 @@ impl<'de> PaymentDataJson<'de> {
     ) -> Result<bool, A::Error> {
         let (slot, path) = match key {
             "version" => (&mut self.version, "version"),
-            "data" => (&mut self.data, "data"),
-            "signature" => (&mut self.signature, "signature"),
+            "data" | "signature" => {
+                let (slot, path) = if key == "data" {
+                    (&mut self.data, "data")
+                } else {
+                    (&mut self.signature, "signature")
+                };
+                let value = map.next_value_seed(BinarySeed { ctx, path })?;
+                ctx.fill(slot, value, path)?;
+                return Ok(true);
+            }
             "header" => {
                 let value = map.next_value_seed(HeaderSeed { ctx })?;
                 ctx.fill(&mut self.header, value, "header")?;
@@ -486,6 +520,54 @@ impl<'de> Visitor<'de> for ScalarSeed<'_> {
         }
         .visit_map(map)?;
         Ok(Scalar::Other)
+    }
+}
+
+/// A field that should hold a long base64 string (`data`, `signature`: most of a token),
+/// read with `deserialize_bytes`: `serde_json` then finds the closing quote with `memchr`
+/// and leaves UTF-8 and control characters to the base64 decoder, which refuses both;
+/// `deserialize_any` would check every byte for them first. A value that is not a string
+/// is an error at once, naming the field (`deserialize_bytes` reads nothing else but an
+/// array, checked like any value): a token whose `data` is a number is `Malformed("data")`
+/// even if a field checked before it is wrong too.
+struct BinarySeed<'x> {
+    ctx: Ctx<'x>,
+    path: &'static str,
+}
+
+impl<'de> DeserializeSeed<'de> for BinarySeed<'_> {
+    type Value = Binary<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        let (ctx, path) = (self.ctx, self.path);
+        deserializer
+            .deserialize_bytes(self)
+            .inspect_err(|_| ctx.blame(path))
+    }
+}
+
+impl<'de> Visitor<'de> for BinarySeed<'_> {
+    type Value = Binary<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_borrowed_bytes<E>(self, v: &'de [u8]) -> Result<Self::Value, E> {
+        Ok(Binary::Str(Cow::Borrowed(v)))
+    }
+
+    fn visit_bytes<E>(self, v: &[u8]) -> Result<Self::Value, E> {
+        Ok(Binary::Str(Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        Check {
+            ctx: self.ctx,
+            path: self.path,
+        }
+        .visit_seq(seq)?;
+        Ok(Binary::Other)
     }
 }
 

@@ -13,7 +13,7 @@ use super::base64;
 use super::envelope::{
     APPLICATION_DATA_LEN, TRANSACTION_ID_LEN, check_ephemeral_key, check_wrapped_key_shape,
 };
-use super::json::{self, PaymentDataJson, PaymentDataValue, Scalar};
+use super::json::{self, Binary, PaymentDataJson, PaymentDataValue, Scalar};
 use crate::error::Error;
 use crate::public_key_hash::PublicKeyHash;
 
@@ -326,8 +326,8 @@ impl Fields {
                 return Err(Error::UnsupportedVersion(other.chars().take(32).collect()));
             }
         };
-        let data = string(json.data.as_ref(), "data")?;
-        let signature = string(json.signature.as_ref(), "signature")?;
+        let data = binary(json.data.as_ref(), "data")?;
+        let signature = binary(json.signature.as_ref(), "signature")?;
         let Some(Some(header)) = json.header else {
             return Err(Error::Malformed("header"));
         };
@@ -352,9 +352,9 @@ impl Fields {
             signature.len() / 4 * 3
         };
         let mut decoder = Decoder::with_capacity(
-            [data, key_text, public_key_hash]
+            [data.len(), key_text.len(), public_key_hash.len()]
                 .iter()
-                .map(|t| t.len() / 4 * 3)
+                .map(|len| len / 4 * 3)
                 .sum::<usize>()
                 + signature_len
                 + (transaction_id.len() + application_data.map_or(0, str::len)) / 2,
@@ -375,7 +375,7 @@ impl Fields {
         let application_data = application_data
             .map(|text| decoder.hex(text, "header.applicationData"))
             .transpose()?;
-        let key = decoder.base64(key_text, key_path)?;
+        let key = decoder.base64(key_text.as_bytes(), key_path)?;
 
         // The canonical envelope (`envelope`): fixed lengths and key shapes.
         let bytes = |span: Span| decoder.bytes.get(span.start..span.end).unwrap_or_default();
@@ -429,22 +429,28 @@ fn string<'s>(value: Option<&'s Scalar<'_>>, what: &'static str) -> Result<&'s s
     value.and_then(Scalar::as_str).ok_or(Error::Malformed(what))
 }
 
+/// A field that must be a string, as bytes (the base64 fields: the decoder checks them).
+fn binary<'s>(value: Option<&'s Binary<'_>>, what: &'static str) -> Result<&'s [u8], Error> {
+    value
+        .and_then(Binary::as_bytes)
+        .ok_or(Error::Malformed(what))
+}
+
 /// Runs `f` on `input` if it is JSON (an object), or on its base64 decoding if that is.
 fn with_json_or_base64<T>(
     input: &[u8],
     what: &'static str,
-    f: impl FnOnce(&str) -> Result<T, Error>,
+    f: impl FnOnce(&[u8]) -> Result<T, Error>,
 ) -> Result<T, Error> {
     let trimmed = input.trim_ascii();
-    let text = core::str::from_utf8(trimmed).map_err(|_| Error::Malformed(what))?;
-    if text.starts_with('{') {
-        return f(text);
+    if trimmed.first() == Some(&b'{') {
+        return f(trimmed);
     }
-    let decoded = base64::decode(text).ok_or(Error::Malformed(what))?;
+    let decoded = base64::decode(trimmed).ok_or(Error::Malformed(what))?;
     if decoded.trim_ascii().first() != Some(&b'{') {
         return Err(Error::Malformed(what));
     }
-    f(core::str::from_utf8(&decoded).map_err(|_| Error::Malformed(what))?)
+    f(&decoded)
 }
 
 /// Decodes the binary fields into one buffer.
@@ -460,9 +466,9 @@ impl Decoder {
     }
 
     /// A non-empty base64 field.
-    fn base64(&mut self, text: &str, what: &'static str) -> Result<Span, Error> {
+    fn base64(&mut self, text: &[u8], what: &'static str) -> Result<Span, Error> {
         let start = self.bytes.len();
-        base64::decode_into(text.as_bytes(), &mut self.bytes).ok_or(Error::Malformed(what))?;
+        base64::decode_into(text, &mut self.bytes).ok_or(Error::Malformed(what))?;
         let end = self.bytes.len();
         if end == start {
             return Err(Error::Malformed(what));
@@ -488,12 +494,12 @@ impl Decoder {
 
     /// A non-empty base64 field, checked and kept as text.
     #[cfg(feature = "std")]
-    fn base64_text(&mut self, text: &str, what: &'static str) -> Result<Span, Error> {
-        if text.is_empty() || !base64::is_canonical(text.as_bytes()) {
+    fn base64_text(&mut self, text: &[u8], what: &'static str) -> Result<Span, Error> {
+        if text.is_empty() || !base64::is_canonical(text) {
             return Err(Error::Malformed(what));
         }
         let start = self.bytes.len();
-        self.bytes.extend_from_slice(text.as_bytes());
+        self.bytes.extend_from_slice(text);
         Ok(Span {
             start,
             end: self.bytes.len(),

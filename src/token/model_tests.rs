@@ -173,3 +173,52 @@ fn signed_content_order() {
     assert_eq!(txid, token.transaction_id());
     assert_eq!(app, [0x0a, 0x0b].repeat(16));
 }
+
+/// `data` and `signature` are read as bytes (`json::BinarySeed`): escapes are undone,
+/// and whatever `serde_json` then leaves unchecked (control characters, bytes that are not
+/// UTF-8) is refused by the base64 decoder, naming the field.
+#[test]
+fn binary_fields_read_as_bytes() {
+    let json = serde_json::to_string(&gala()).unwrap();
+    let plain = PaymentToken::from_json(json.as_bytes()).unwrap();
+    let escaped = json.replace('/', "\\/");
+    assert_ne!(escaped, json, "the vector has a '/' to escape");
+    let token = PaymentToken::from_json(escaped.as_bytes()).unwrap();
+    assert_eq!(
+        (token.data(), token.signature()),
+        (plain.data(), plain.signature())
+    );
+
+    for field in ["data", "signature"] {
+        let text = gala()[field].as_str().unwrap().to_owned();
+        let at = json.find(&text).unwrap();
+        for bad in [&b"\x01"[..], b"\xff", b"\xc3\xa9", b"\\u0041"] {
+            let mut input = json.as_bytes()[..at].to_vec();
+            input.extend_from_slice(&text.as_bytes()[..4]);
+            input.extend_from_slice(bad);
+            input.extend_from_slice(&text.as_bytes()[4..]);
+            input.extend_from_slice(&json.as_bytes()[at + text.len()..]);
+            assert_eq!(
+                PaymentToken::from_json(&input).unwrap_err(),
+                Error::Malformed(field),
+                "{field} {bad:?}"
+            );
+        }
+        let mut v = gala();
+        v[field] = serde_json::json!([{ "k": 1 }, { "k": 2 }]);
+        assert_eq!(parse(&v).unwrap_err(), Error::Malformed(field));
+        let duplicate = serde_json::to_string(&v)
+            .unwrap()
+            .replace(r#"{"k":2}"#, r#"{"k":2,"k":3}"#);
+        assert_eq!(
+            PaymentToken::from_json(duplicate.as_bytes()).unwrap_err(),
+            Error::Malformed(field)
+        );
+        // Not a string and not an array: reading stops there, so this field is named
+        // even though the version, checked first otherwise, is wrong too.
+        let mut v = gala();
+        v["version"] = Value::from("EC_v9");
+        v[field] = Value::from(true);
+        assert_eq!(parse(&v).unwrap_err(), Error::Malformed(field));
+    }
+}
