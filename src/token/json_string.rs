@@ -47,10 +47,14 @@ fn unescape_into(literal: &str, out: &mut String) -> Option<()> {
     }
     let inner = literal.strip_prefix('"')?.strip_suffix('"')?;
     let mut chars = inner.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
+    loop {
+        // The text up to the next escape (usually all of it), in one copy.
+        let rest = chars.as_str();
+        let plain = rest.find('\\').unwrap_or(rest.len());
+        out.push_str(rest.get(..plain)?);
+        chars = rest.get(plain..)?.chars();
+        if chars.next().is_none() {
+            break;
         }
         let decoded = match chars.next()? {
             '"' => '"',

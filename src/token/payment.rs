@@ -477,4 +477,54 @@ mod tests {
         assert!(ExpirationDate::parse_yymmdd("270229").is_err());
         assert!(ExpirationDate::parse_yymmdd("280229").is_ok());
     }
+
+    /// `paymentData` is read in the same pass as the rest: what it may be, and what a
+    /// repeated field inside it does, depend on the payment data type as before.
+    #[test]
+    fn nested_payment_data_shapes() {
+        const NESTED: &str =
+            r#"{"onlinePaymentCryptogram":"+2BjN3ikUupJspp+zvgtGDcKkPw=","eciIndicator":"7"}"#;
+        let repeated =
+            r#"{"onlinePaymentCryptogram":"AA==","eciIndicator":"7","eciIndicator":"5"}"#;
+        let escaped_key = r#"{"onlinePaymentCryptogram":"AA==","x":{"eciIndicator":1}}"#;
+        for (value, three_d_secure) in [
+            ("null", Err(Error::PaymentData("paymentData"))),
+            ("7", Err(Error::PaymentData("paymentData"))),
+            (r#""{}""#, Err(Error::PaymentData("paymentData"))),
+            (r#"[{"a":1}]"#, Err(Error::PaymentData("paymentData"))),
+            (repeated, Err(Error::PaymentData("paymentData"))),
+            (
+                "{}",
+                Err(Error::PaymentData("paymentData.onlinePaymentCryptogram")),
+            ),
+            (
+                r#"{"emvData":null,"onlinePaymentCryptogram":"AA=="}"#,
+                Ok(None),
+            ),
+            (escaped_key, Ok(None)),
+        ] {
+            let result = with(NESTED, value);
+            match three_d_secure {
+                Err(e) => assert_eq!(result.unwrap_err(), e, "{value}"),
+                Ok(eci) => {
+                    let p = result.unwrap();
+                    assert_eq!(p.online_payment_cryptogram(), Some("AA=="), "{value}");
+                    assert_eq!(p.eci_indicator(), eci, "{value}");
+                }
+            }
+            // An unknown type needs nothing from `paymentData`: every shape is accepted.
+            let unknown = PLAINTEXT
+                .replacen("3DSecure", "FutureType", 1)
+                .replacen(NESTED, value, 1);
+            let p = parse(&unknown).unwrap();
+            assert_eq!(p.payment_data_type(), PaymentDataType::Unknown, "{value}");
+        }
+        // The field itself repeated is a refusal of the whole document.
+        let twice =
+            PLAINTEXT.replacen(r#""paymentData":"#, r#""paymentData":{},"paymentData":"#, 1);
+        assert_eq!(
+            parse(&twice).unwrap_err(),
+            Error::PaymentData("payment data")
+        );
+    }
 }

@@ -4,7 +4,10 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use alloc::borrow::Cow;
+
 use serde::Deserialize;
+use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use zeroize::Zeroizing;
 
@@ -36,8 +39,8 @@ struct RawPayment<'a> {
     device_manufacturer_identifier: Option<&'a RawValue>,
     #[serde(borrow)]
     payment_data_type: Option<&'a RawValue>,
-    #[serde(borrow)]
-    payment_data: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    payment_data: Nested<'a>,
     #[serde(borrow)]
     merchant_token_identifier: Option<&'a RawValue>,
     #[serde(borrow)]
@@ -46,17 +49,111 @@ struct RawPayment<'a> {
     authentication_responses: Option<&'a RawValue>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+/// The fields of the nested `paymentData` object.
+#[derive(Default)]
 struct RawPaymentData<'a> {
-    #[serde(borrow)]
     online_payment_cryptogram: Option<&'a RawValue>,
-    #[serde(borrow)]
     eci_indicator: Option<&'a RawValue>,
-    #[serde(borrow)]
     emv_data: Option<&'a RawValue>,
-    #[serde(borrow, rename = "encryptedPINData")]
     encrypted_pin_data: Option<&'a RawValue>,
+}
+
+/// `paymentData`, read in the same pass as the rest of the payment (it is most of what
+/// follows the card fields) rather than captured raw and parsed again.
+#[derive(Default)]
+enum Nested<'a> {
+    /// Absent or `null`.
+    #[default]
+    Absent,
+    /// An object whose fields could be read.
+    Object(RawPaymentData<'a>),
+    /// Anything else, or an object repeating one of the four fields.
+    Unusable,
+}
+
+impl<'a> Nested<'a> {
+    /// The object's fields, if it is a usable object.
+    fn object(self) -> Option<RawPaymentData<'a>> {
+        match self {
+            Self::Object(data) => Some(data),
+            Self::Absent | Self::Unusable => None,
+        }
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Nested<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(NestedVisitor)
+    }
+}
+
+/// Reads [`Nested`]: any JSON value is accepted here; what is unusable is decided by the
+/// payment data type.
+struct NestedVisitor;
+
+impl<'de> Visitor<'de> for NestedVisitor {
+    type Value = Nested<'de>;
+
+    fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Nested::Absent)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Nested::Unusable)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Nested::Unusable)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Nested::Unusable)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Nested::Unusable)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(Nested::Unusable)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Nested::Unusable)
+    }
+
+    /// As `#[derive(Deserialize)]` would read the four fields (a `null` value is an absent
+    /// field, unknown fields are skipped), except that a repeated field makes the object
+    /// unusable instead of failing the whole payment.
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut data = RawPaymentData::default();
+        let mut repeated = false;
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            let slot = match &*key {
+                "onlinePaymentCryptogram" => &mut data.online_payment_cryptogram,
+                "eciIndicator" => &mut data.eci_indicator,
+                "emvData" => &mut data.emv_data,
+                "encryptedPINData" => &mut data.encrypted_pin_data,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            let value = map.next_value::<Option<&'de RawValue>>()?;
+            repeated |= slot.is_some();
+            *slot = value;
+        }
+        Ok(if repeated {
+            Nested::Unusable
+        } else {
+            Nested::Object(data)
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -132,8 +229,11 @@ impl Payment {
         };
 
         let data: RawPaymentData<'_> = match payment_data_type {
-            PaymentDataType::Unknown => raw.payment_data.and_then(object).unwrap_or_default(),
-            _ => required(raw.payment_data, "paymentData", object)?,
+            PaymentDataType::Unknown => raw.payment_data.object().unwrap_or_default(),
+            _ => raw
+                .payment_data
+                .object()
+                .ok_or(Error::PaymentData("paymentData"))?,
         };
         let (online_payment_cryptogram, emv_data) = match payment_data_type {
             PaymentDataType::ThreeDSecure => (
