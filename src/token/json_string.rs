@@ -14,6 +14,7 @@
 
 use alloc::borrow::Cow;
 use alloc::string::String;
+use core::ops::Range;
 
 use serde_json::value::RawValue;
 use zeroize::Zeroizing;
@@ -86,6 +87,58 @@ fn unescape_into(literal: &str, out: &mut String) -> Option<()> {
     Some(())
 }
 
+/// A string of the payment data, kept with the plaintext it was read from: where it lies
+/// in the plaintext when it has no escapes (the usual case: no copy, and a secret is
+/// zeroized with the plaintext), else its unescaped value in zeroizing storage.
+pub(crate) enum Text {
+    /// The byte range of the string's contents in the plaintext.
+    In(Range<usize>),
+    /// The unescaped value.
+    Owned(Zeroizing<String>),
+}
+
+impl Text {
+    /// The string, given the plaintext it was read from (empty if that is another one).
+    pub(crate) fn get<'a>(&'a self, plaintext: &'a [u8]) -> &'a str {
+        match self {
+            Self::In(range) => plaintext
+                .get(range.clone())
+                .and_then(|bytes| core::str::from_utf8(bytes).ok())
+                .unwrap_or_default(),
+            Self::Owned(value) => value,
+        }
+    }
+}
+
+/// Where `part`, a slice of `document`, lies in it.
+fn range_in(document: &str, part: &str) -> Option<Range<usize>> {
+    let start = part.as_ptr().addr().checked_sub(document.as_ptr().addr())?;
+    let end = start.checked_add(part.len())?;
+    let found = document.get(start..end)?;
+    core::ptr::eq(found, part).then_some(start..end)
+}
+
+/// The string value of `raw`, read from `document`, as a [`Text`] of it; `None` if `raw`
+/// is not a string.
+pub(crate) fn text_in(raw: &RawValue, document: &str) -> Option<Text> {
+    let literal = text(raw);
+    let inner = literal.strip_prefix('"')?.strip_suffix('"')?;
+    if inner.contains('\\') {
+        return secret(raw).map(Text::Owned);
+    }
+    range_in(document, inner).map(Text::In)
+}
+
+/// As [`text_in`], and a JSON number as its decimal text (an ECI indicator sent as `7`
+/// rather than `"7"`); `None` for any other type.
+pub(crate) fn text_or_number_in(raw: &RawValue, document: &str) -> Option<Text> {
+    let literal = text(raw);
+    match literal.bytes().next()? {
+        b'-' | b'0'..=b'9' => range_in(document, literal).map(Text::In),
+        _ => text_in(raw, document),
+    }
+}
+
 /// A string value unescaped into zeroizing storage, or `None` if `raw` is not a string.
 pub(crate) fn secret(raw: &RawValue) -> Option<Zeroizing<String>> {
     let literal = text(raw);
@@ -112,16 +165,6 @@ pub(crate) fn string(raw: &RawValue) -> Option<String> {
     let mut out = String::with_capacity(literal.len());
     unescape_into(literal, &mut out)?;
     Some(out)
-}
-
-/// A string value, or a JSON number written as its decimal text (an ECI indicator sent as
-/// `7` rather than `"7"`); `None` for any other type.
-pub(crate) fn string_or_number(raw: &RawValue) -> Option<String> {
-    let literal = text(raw);
-    match literal.bytes().next()? {
-        b'-' | b'0'..=b'9' => Some(String::from(literal)),
-        _ => string(raw),
-    }
 }
 
 /// An amount in minor units: a JSON integer, or a string of decimal digits, up to
@@ -218,9 +261,32 @@ mod tests {
 
     #[test]
     fn eci_as_string_or_number() {
-        assert_eq!(string_or_number(&raw(r#""05""#)).as_deref(), Some("05"));
-        assert_eq!(string_or_number(&raw("7")).as_deref(), Some("7"));
-        assert_eq!(string_or_number(&raw("{}")), None);
-        assert_eq!(string_or_number(&raw("true")), None);
+        let read = |json: &str| {
+            let document = format!(r#"{{"eci":{json}}}"#);
+            let object: alloc::collections::BTreeMap<&str, &RawValue> =
+                serde_json::from_str(&document).unwrap();
+            text_or_number_in(object["eci"], &document)
+                .map(|text| String::from(text.get(document.as_bytes())))
+        };
+        assert_eq!(read(r#""05""#).as_deref(), Some("05"));
+        assert_eq!(read(r#""0\u0035""#).as_deref(), Some("05"));
+        assert_eq!(read("7").as_deref(), Some("7"));
+        assert_eq!(read("{}"), None);
+        assert_eq!(read("true"), None);
+    }
+
+    /// A [`Text`] is a range of the document it was read from, or owned when unescaped.
+    #[test]
+    fn text_in_the_document() {
+        let document = r#"{"a":"4111","b":"x\/y"}"#;
+        let object: alloc::collections::BTreeMap<&str, &RawValue> =
+            serde_json::from_str(document).unwrap();
+        let a = text_in(object["a"], document).unwrap();
+        assert!(matches!(&a, Text::In(range) if &document[range.clone()] == "4111"));
+        let b = text_in(object["b"], document).unwrap();
+        assert!(matches!(&b, Text::Owned(value) if value.as_str() == "x/y"));
+        // A value not read from `document` is not placed in it.
+        assert!(text_in(&raw(r#""4111""#), document).is_none());
+        assert_eq!(a.get(b"{}"), "", "another plaintext gives no string");
     }
 }

@@ -8,6 +8,7 @@ use core::fmt;
 use zeroize::Zeroizing;
 
 use crate::error::Error;
+use crate::token::json_string::Text;
 use crate::token::payment_fields::{
     AuthenticationResponse, CardArt, CardMetadata, CurrencyCode, ExpirationDate, PaymentDataType,
 };
@@ -42,20 +43,20 @@ use crate::token::payment_fields::{
 /// of the account number.
 pub struct Payment {
     pub(crate) plaintext: Zeroizing<Vec<u8>>,
-    pub(crate) pan: Zeroizing<String>,
+    pub(crate) pan: Text,
     pub(crate) expiration_date: ExpirationDate,
     pub(crate) currency_code: CurrencyCode,
     pub(crate) transaction_amount: u64,
-    pub(crate) cardholder_name: Option<Zeroizing<String>>,
-    pub(crate) device_manufacturer_identifier: String,
+    pub(crate) cardholder_name: Option<Text>,
+    pub(crate) device_manufacturer_identifier: Option<Text>,
     pub(crate) payment_data_type: PaymentDataType,
     /// `paymentDataType` as sent, when it is [`PaymentDataType::Unknown`].
     pub(crate) unknown_type_name: Option<String>,
-    pub(crate) online_payment_cryptogram: Option<Zeroizing<String>>,
-    pub(crate) eci_indicator: Option<String>,
-    pub(crate) emv_data: Option<Zeroizing<String>>,
-    pub(crate) encrypted_pin_data: Option<Zeroizing<String>>,
-    pub(crate) merchant_token_identifier: Option<String>,
+    pub(crate) online_payment_cryptogram: Option<Text>,
+    pub(crate) eci_indicator: Option<Text>,
+    pub(crate) emv_data: Option<Text>,
+    pub(crate) encrypted_pin_data: Option<Text>,
+    pub(crate) merchant_token_identifier: Option<Text>,
     pub(crate) merchant_token_metadata: Option<serde_json::Value>,
     pub(crate) card_art: Vec<CardArt>,
     pub(crate) card_metadata: Option<CardMetadata>,
@@ -73,7 +74,8 @@ impl Payment {
         Ok(Self::parse(&plaintext)?.with_plaintext(plaintext))
     }
 
-    /// Attaches the plaintext the view was parsed from.
+    /// Attaches the plaintext the view was parsed from (the same bytes: the view keeps
+    /// ranges of them).
     pub(crate) fn with_plaintext(mut self, plaintext: Zeroizing<Vec<u8>>) -> Self {
         self.plaintext = plaintext;
         self
@@ -88,13 +90,13 @@ impl Payment {
     /// The device-specific or merchant-specific account number (`applicationPrimaryAccountNumber`).
     #[must_use]
     pub fn application_primary_account_number(&self) -> &str {
-        &self.pan
+        self.pan.get(&self.plaintext)
     }
 
     /// The last four digits of the account number (fewer if it is shorter).
     #[must_use]
     pub fn pan_last_four(&self) -> &str {
-        let pan: &str = &self.pan;
+        let pan = self.application_primary_account_number();
         pan.get(pan.len().saturating_sub(4)..).unwrap_or_default()
     }
 
@@ -120,13 +122,14 @@ impl Payment {
     /// `cardholderName`, if present (any Unicode).
     #[must_use]
     pub fn cardholder_name(&self) -> Option<&str> {
-        self.cardholder_name.as_deref().map(String::as_str)
+        self.text(self.cardholder_name.as_ref())
     }
 
     /// `deviceManufacturerIdentifier`; empty if absent or not a string.
     #[must_use]
     pub fn device_manufacturer_identifier(&self) -> &str {
-        &self.device_manufacturer_identifier
+        self.text(self.device_manufacturer_identifier.as_ref())
+            .unwrap_or_default()
     }
 
     /// `paymentDataType`.
@@ -148,35 +151,38 @@ impl Payment {
     /// `paymentData.onlinePaymentCryptogram` (always present for `3DSecure`).
     #[must_use]
     pub fn online_payment_cryptogram(&self) -> Option<&str> {
-        self.online_payment_cryptogram
-            .as_deref()
-            .map(String::as_str)
+        self.text(self.online_payment_cryptogram.as_ref())
     }
 
     /// `paymentData.eciIndicator`, if present (not all networks send one; a JSON number
     /// is given as its digits). If present, pass it on to your processor.
     #[must_use]
     pub fn eci_indicator(&self) -> Option<&str> {
-        self.eci_indicator.as_deref()
+        self.text(self.eci_indicator.as_ref())
     }
 
     /// `paymentData.emvData` (always present for `EMV`).
     #[must_use]
     pub fn emv_data(&self) -> Option<&str> {
-        self.emv_data.as_deref().map(String::as_str)
+        self.text(self.emv_data.as_ref())
     }
 
     /// `paymentData.encryptedPINData`, if present.
     #[must_use]
     pub fn encrypted_pin_data(&self) -> Option<&str> {
-        self.encrypted_pin_data.as_deref().map(String::as_str)
+        self.text(self.encrypted_pin_data.as_ref())
     }
 
     /// `merchantTokenIdentifier`, for merchant tokens (recurring, automatic-reload and
     /// deferred payments).
     #[must_use]
     pub fn merchant_token_identifier(&self) -> Option<&str> {
-        self.merchant_token_identifier.as_deref()
+        self.text(self.merchant_token_identifier.as_ref())
+    }
+
+    /// A string of the payment data.
+    fn text<'a>(&'a self, text: Option<&'a Text>) -> Option<&'a str> {
+        text.map(|text| text.get(&self.plaintext))
     }
 
     /// `merchantTokenMetadata`, as JSON, if it is an object. Its documented parts are
@@ -219,8 +225,11 @@ impl fmt::Debug for Payment {
             .field("currency_code", &self.currency_code)
             .field("transaction_amount", &self.transaction_amount)
             .field("payment_data_type", &self.payment_data_type_name())
-            .field("eci_indicator", &self.eci_indicator)
-            .field("merchant_token_identifier", &self.merchant_token_identifier)
+            .field("eci_indicator", &self.eci_indicator())
+            .field(
+                "merchant_token_identifier",
+                &self.merchant_token_identifier(),
+            )
             .field("authentication_responses", &self.authentication_responses)
             .finish_non_exhaustive()
     }

@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 
 use crate::error::Error;
 use crate::token::json_string::{
-    amount, borrowed, is_array, is_object, secret, string, string_or_number,
+    amount, borrowed, is_array, is_object, secret, string, text_in, text_or_number_in,
 };
 use crate::token::payment::Payment;
 use crate::token::payment_fields::{
@@ -206,11 +206,18 @@ impl Payment {
         }
         let raw: RawPayment<'_> =
             serde_json::from_str(text).map_err(|_| Error::PaymentData(WHOLE))?;
+        // Strings are kept as ranges of the plaintext where they have no escapes.
+        let secret = |raw| text_in(raw, text);
 
         let pan = required(
             raw.application_primary_account_number,
             "applicationPrimaryAccountNumber",
-            |r| secret(r).filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())),
+            |r| {
+                secret(r).filter(|p| {
+                    let pan = p.get(plaintext);
+                    !pan.is_empty() && pan.bytes().all(|b| b.is_ascii_digit())
+                })
+            },
         )?;
         let expiration_date = required(
             raw.application_expiration_date,
@@ -261,11 +268,9 @@ impl Payment {
                 checked(data.emv_data, "paymentData.emvData", secret)?,
             ),
         };
-        let eci_indicator = checked(
-            data.eci_indicator,
-            "paymentData.eciIndicator",
-            string_or_number,
-        )?;
+        let eci_indicator = checked(data.eci_indicator, "paymentData.eciIndicator", |raw| {
+            text_or_number_in(raw, text)
+        })?;
         let encrypted_pin_data = checked(
             data.encrypted_pin_data,
             "paymentData.encryptedPINData",
@@ -292,17 +297,14 @@ impl Payment {
             currency_code,
             transaction_amount,
             cardholder_name: raw.cardholder_name.and_then(secret),
-            device_manufacturer_identifier: raw
-                .device_manufacturer_identifier
-                .and_then(string)
-                .unwrap_or_default(),
+            device_manufacturer_identifier: raw.device_manufacturer_identifier.and_then(secret),
             payment_data_type,
             unknown_type_name,
             online_payment_cryptogram,
             eci_indicator,
             emv_data,
             encrypted_pin_data,
-            merchant_token_identifier: raw.merchant_token_identifier.and_then(string),
+            merchant_token_identifier: raw.merchant_token_identifier.and_then(secret),
             merchant_token_metadata,
             card_art,
             card_metadata,
