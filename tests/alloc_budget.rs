@@ -59,9 +59,9 @@ fn count<T>(f: impl FnOnce() -> T) -> (usize, usize, T) {
 /// (The parsed token keeps its transaction id as canonical lower-case hex, 64 bytes, in
 /// the one allocation that holds its fields, so `transaction_id_hex` never allocates.)
 const BUDGET: (usize, usize) = if cfg!(feature = "aws-lc-rs") {
-    (11, 4_862)
+    (9, 4_832)
 } else {
-    (9, 4_739)
+    (7, 4_709)
 };
 
 fn main() {
