@@ -6,17 +6,20 @@
 //! Groups: `parse` (token JSON, CMS, certificate), `verify` (cold: a new verifier per
 //! token; warm: a verifier that has seen the certificates), `decrypt` (`EC_v1`),
 //! `end_to_end` (parse + warm verify + decrypt), `decrypt_unverified` (parse + decrypt),
-//! and `floor` (the token's ECDH and ECDSA verification done directly with the back-end
-//! library, measured in the same run).
+//! `floor` (the token's ECDH and ECDSA verification done directly with the back-end
+//! library, measured in the same run), and `parts` (the KDF with AES-GCM, and the
+//! payment data's typed view, each alone).
 
 mod common;
 
 use std::hint::black_box;
 
 use applepay_crypto::bench_hooks;
-use applepay_crypto::{DEFAULT_MAX_AGE, PaymentToken, Verifier};
+use applepay_crypto::mint::SAMPLE_PLAINTEXT;
+use applepay_crypto::{DEFAULT_MAX_AGE, Payment, PaymentToken, Verifier};
 use common::{BACKEND, Fixture, floor::Floor};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use zeroize::Zeroizing;
 
 fn benches(c: &mut Criterion) {
     let fx = Fixture::new();
@@ -111,6 +114,36 @@ fn benches(c: &mut Criterion) {
                 &parts.signature,
             );
             (z, ok)
+        });
+    });
+    group.finish();
+
+    // The per-token work of `decrypt_unverified` besides parsing and ECDH, each part
+    // alone, to see where the time above `floor/ecdh` goes: Apple's KDF and AES-GCM
+    // through the back-end (from a known `Z`), and the payment data's typed view.
+    let provider = applepay_crypto::provider::default_provider();
+    let z = floor.shared_secret(ephemeral);
+    let party_v = provider.sha256(&[fx.pki.merchant_id().as_bytes()]);
+    let data = fx.token.data();
+    let mut group = c.benchmark_group("parts");
+    group.bench_function(format!("kdf+aes_gcm/{BACKEND}"), |b| {
+        b.iter(|| {
+            let key = provider.sha256(&[
+                &[0, 0, 0, 1],
+                black_box(&z),
+                b"\x0did-aes256-GCMApple",
+                &party_v,
+            ]);
+            provider.aes_gcm_open(&key, black_box(data)).unwrap().len()
+        });
+    });
+    // With a copy of the plaintext, as `Plaintext::payment` makes.
+    group.bench_function(format!("payment_view/{BACKEND}"), |b| {
+        b.iter(|| {
+            let plaintext = Zeroizing::new(black_box(SAMPLE_PLAINTEXT).as_bytes().to_vec());
+            Payment::from_plaintext(plaintext)
+                .unwrap()
+                .transaction_amount()
         });
     });
     group.finish();

@@ -109,6 +109,14 @@ pub mod floor {
             z.raw_secret_bytes()[0]
         }
 
+        /// The whole shared secret `Z` (for the `parts` benches' inputs).
+        pub fn shared_secret(&self, ephemeral_spki: &[u8]) -> [u8; 32] {
+            use p256::pkcs8::DecodePublicKey;
+            let peer = p256::PublicKey::from_public_key_der(ephemeral_spki).unwrap();
+            let z = p256::ecdh::diffie_hellman(self.secret.to_nonzero_scalar(), peer.as_affine());
+            (*z.raw_secret_bytes()).into()
+        }
+
         pub fn ecdsa_verify(&self, spki: &[u8], message: &[u8], signature: &[u8]) -> bool {
             use p256::pkcs8::DecodePublicKey;
             use signature::Verifier;
@@ -142,6 +150,13 @@ pub mod floor {
             use aws_lc_rs::agreement;
             let peer = agreement::UnparsedPublicKey::new(&agreement::ECDH_P256, ephemeral_spki);
             agreement::agree(&self.secret, peer, (), |z| Ok(z[0])).unwrap()
+        }
+
+        /// The whole shared secret `Z` (for the `parts` benches' inputs).
+        pub fn shared_secret(&self, ephemeral_spki: &[u8]) -> [u8; 32] {
+            use aws_lc_rs::agreement;
+            let peer = agreement::UnparsedPublicKey::new(&agreement::ECDH_P256, ephemeral_spki);
+            agreement::agree(&self.secret, peer, (), |z| Ok(z.try_into().unwrap())).unwrap()
         }
 
         pub fn ecdsa_verify(&self, spki: &[u8], message: &[u8], signature: &[u8]) -> bool {
