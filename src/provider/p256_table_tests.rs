@@ -7,7 +7,7 @@ use p256::{FieldBytes, ProjectivePoint, Scalar};
 use proptest::prelude::*;
 use spki::DecodePublicKey;
 
-use super::{CachedP256Key, DIGITS, KeyTable, recode};
+use super::{CachedP256Key, DIGITS, KeyTable, POINTS, recode};
 use crate::error::Error;
 use crate::provider::VerifyingKey;
 
@@ -79,6 +79,13 @@ fn der_signature(r: &[u8], s: &[u8]) -> Vec<u8> {
     let mut out = vec![0x30, u8::try_from(body.len()).unwrap()];
     out.extend_from_slice(&body);
     out
+}
+
+/// The memory the module's documentation states: 264 affine points of 72 bytes.
+#[test]
+fn table_size() {
+    assert_eq!(POINTS, 264);
+    assert_eq!(POINTS * size_of::<p256::AffinePoint>(), 19_008);
 }
 
 #[test]
