@@ -7,7 +7,7 @@ use p256::{FieldBytes, ProjectivePoint, Scalar};
 use proptest::prelude::*;
 use spki::DecodePublicKey;
 
-use super::{CachedP256Key, DIGITS, KeyTable, POINTS, recode};
+use super::{CachedP256Key, DIGITS, HALF, KeyTable, POINTS, WINDOW_BITS, recode};
 use crate::error::Error;
 use crate::provider::VerifyingKey;
 
@@ -90,15 +90,16 @@ fn table_size() {
 
 #[test]
 fn recoding_gives_the_scalar_back() {
-    let sixteen = Scalar::from(16u64);
+    let radix = Scalar::from(1u64 << WINDOW_BITS);
+    let half = i8::try_from(HALF).unwrap();
     let check = |k: Scalar| {
         let digits = recode(&k).unwrap();
         assert_eq!(digits.len(), DIGITS);
         let mut sum = Scalar::ZERO;
         for &d in digits.iter().rev() {
-            assert!((-8..=8).contains(&d), "digit {d} of {k:?}");
+            assert!((-half..=half).contains(&d), "digit {d} of {k:?}");
             let magnitude = Scalar::from(u64::from(d.unsigned_abs()));
-            sum = sum * sixteen + if d < 0 { -magnitude } else { magnitude };
+            sum = sum * radix + if d < 0 { -magnitude } else { magnitude };
         }
         assert_eq!(sum, k);
     };
