@@ -19,6 +19,8 @@ use crate::error::{Error, KeyImportError};
 mod aws_lc;
 pub(crate) mod counter_rng;
 mod merchant_key;
+#[cfg(feature = "std")]
+mod p256_table;
 pub(crate) mod rsa_blinding;
 mod rust_crypto;
 

@@ -85,7 +85,8 @@ impl Provider for RustCrypto {
     }
 
     /// P-256 keys only (the leaf key of `EC_v1` tokens): `p256`'s verifying key, with the
-    /// point decoded and checked on the curve once.
+    /// point decoded and checked on the curve once. With `std`, from the key's second
+    /// use on, verification runs on a table of the key's multiples (`p256_table.rs`).
     fn verifying_key(
         &self,
         algorithm: SignatureAlgorithm,
@@ -96,14 +97,20 @@ impl Provider for RustCrypto {
             return None;
         }
         let key = p256::ecdsa::VerifyingKey::from_public_key_der(spki_der).ok()?;
-        Some(Box::new(P256VerifyingKey(key)))
+        #[cfg(feature = "std")]
+        return Some(Box::new(super::p256_table::CachedP256Key::new(key)));
+        #[cfg(not(feature = "std"))]
+        return Some(Box::new(P256VerifyingKey(key)));
     }
 }
 
-/// A P-256 public key parsed by `p256`.
+/// A P-256 public key parsed by `p256` (without `std`, which the table's lazy
+/// construction needs).
+#[cfg(not(feature = "std"))]
 #[derive(Debug)]
 struct P256VerifyingKey(p256::ecdsa::VerifyingKey);
 
+#[cfg(not(feature = "std"))]
 impl VerifyingKey for P256VerifyingKey {
     fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), Error> {
         use signature::Verifier;
