@@ -30,7 +30,8 @@ impl Provider for RustCrypto {
     ) -> Result<Zeroizing<Vec<u8>>, Error> {
         use aes_gcm::aead::consts::U16;
         use aes_gcm::aead::{AeadInOut, KeyInit};
-        use aes_gcm::aes::{Aes128, Aes256};
+        // Encryption-only key schedules: GCM never runs the block cipher backwards.
+        use aes_gcm::aes::{Aes128Enc, Aes256Enc};
 
         fn open<C>(cipher: &C, ciphertext_and_tag: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error>
         where
@@ -53,12 +54,12 @@ impl Provider for RustCrypto {
 
         match key.len() {
             32 => {
-                let cipher = aes_gcm::AesGcm::<Aes256, U16>::new_from_slice(key)
+                let cipher = aes_gcm::AesGcm::<Aes256Enc, U16>::new_from_slice(key)
                     .map_err(|_| Error::DecryptionFailed)?;
                 open(&cipher, ciphertext_and_tag)
             }
             16 => {
-                let cipher = aes_gcm::AesGcm::<Aes128, U16>::new_from_slice(key)
+                let cipher = aes_gcm::AesGcm::<Aes128Enc, U16>::new_from_slice(key)
                     .map_err(|_| Error::DecryptionFailed)?;
                 open(&cipher, ciphertext_and_tag)
             }
