@@ -10,7 +10,6 @@
 //! pointing there. SoftHSM2 missing is an error saying how to install it.
 
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::process::Command;
 
 use applepay_crypto::mint::{SAMPLE_PLAINTEXT, TestPki, TokenSpec};
@@ -23,15 +22,14 @@ use applepay_crypto::pkcs11::{Pkcs11Module, Pkcs11Uri};
 use applepay_crypto::{DEFAULT_MAX_AGE, Keyring, PaymentToken, UnixTime};
 use criterion::Criterion;
 
+#[path = "../tests/support/softhsm2.rs"]
+mod softhsm2;
+use softhsm2::{fresh_store, module_path, softhsm2_util};
+
 const CHILD: &str = "APPLEPAY_PKCS11_BENCH_DIR";
 const TOKEN: &str = "bench";
 const PIN: &str = "1234";
 const LABEL: &str = "merchant";
-const MODULE_CANDIDATES: [&str; 3] = [
-    "/usr/lib/softhsm/libsofthsm2.so",
-    "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
-    "/usr/local/lib/softhsm/libsofthsm2.so",
-];
 
 fn main() {
     if std::env::var_os(CHILD).is_some() {
@@ -40,18 +38,7 @@ fn main() {
         criterion.final_summary();
         return;
     }
-    let dir = std::env::temp_dir().join(format!("applepay-pkcs11-bench-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("tokens")).unwrap();
-    let conf = dir.join("softhsm2.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
-            dir.join("tokens").display()
-        ),
-    )
-    .unwrap();
+    let (dir, conf) = fresh_store("applepay-pkcs11-bench");
     let key = dir.join("key.pem");
     std::fs::write(
         &key,
@@ -79,12 +66,7 @@ fn main() {
             "--import", &key, "--token", TOKEN, "--label", LABEL, "--id", "01", "--pin", PIN,
         ],
     ] {
-        let status = Command::new("softhsm2-util")
-            .args(args)
-            .env("SOFTHSM2_CONF", &conf)
-            .status()
-            .unwrap_or_else(|e| panic!("softhsm2-util ({e}): apt-get install -y softhsm2"));
-        assert!(status.success(), "softhsm2-util {args:?}");
+        softhsm2_util(&conf, args);
     }
     let status = Command::new(std::env::current_exe().unwrap())
         .args(std::env::args_os().skip(1))
@@ -98,14 +80,6 @@ fn main() {
 
 fn pki() -> TestPki {
     TestPki::new(b"pkcs11 bench").unwrap()
-}
-
-fn module_path() -> PathBuf {
-    MODULE_CANDIDATES
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
-        .expect("SoftHSM2 is not installed: apt-get install -y softhsm2")
 }
 
 fn benches(c: &mut Criterion) {

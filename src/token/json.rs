@@ -402,8 +402,8 @@ impl<'de> Visitor<'de> for KeySeed {
     }
 }
 
-/// Visits any JSON value; implements the scalar cases of a [`Visitor`] whose `Value` is
-/// `Self::Value` by mapping them to [`OnValue::other`], and checks nested values.
+/// Implements the number and boolean cases of a [`Visitor`] by returning `$value` (a
+/// visitor that accepts any JSON value but has no use for those).
 macro_rules! any_scalar_is {
     ($value:expr) => {
         fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
@@ -420,6 +420,7 @@ macro_rules! any_scalar_is {
         }
     };
 }
+pub(super) use any_scalar_is;
 
 /// A value that is not one of the token's fields: read only to check that no object in it
 /// repeats a key. `path` names it in that error.

@@ -12,6 +12,7 @@ use serde_json::value::RawValue;
 use zeroize::Zeroizing;
 
 use crate::error::Error;
+use crate::token::json::any_scalar_is;
 use crate::token::json_string::{
     amount, borrowed, is_array, is_object, secret, string, text_in, text_or_number_in,
 };
@@ -102,21 +103,7 @@ impl<'de> Visitor<'de> for NestedVisitor {
         Ok(Nested::Absent)
     }
 
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Nested::Unusable)
-    }
-
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Nested::Unusable)
-    }
-
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Nested::Unusable)
-    }
-
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Nested::Unusable)
-    }
+    any_scalar_is!(Nested::Unusable);
 
     fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
         Ok(Nested::Unusable)
