@@ -379,6 +379,17 @@ fn check(condition: bool, message: impl Into<String>) -> Result<(), Failed> {
     }
 }
 
+/// `Err` naming the first of `wanted` that `attributes` lacks.
+fn has_all(attributes: &[Attribute], wanted: &[Attribute]) -> Result<(), Failed> {
+    for w in wanted {
+        check(
+            attributes.contains(w),
+            format!("{w:?} not in {attributes:?}"),
+        )?;
+    }
+    Ok(())
+}
+
 fn pkcs11_error(e: &Error) -> Option<Pkcs11Error> {
     match e {
         Error::KeyImport(KeyImportError::Pkcs11(p)) => Some(*p),
@@ -495,21 +506,19 @@ fn generated_p256() -> Result<(), Failed> {
         .generate_key(&uri, Some(PIN), KeyAlgorithm::P256)
         .unwrap();
     let attributes = s.private_attributes(KEYGEN_TOKEN, "generated-ec");
-    for wanted in [
-        Attribute::Sensitive(true),
-        Attribute::Extractable(false),
-        Attribute::NeverExtractable(true),
-        Attribute::AlwaysSensitive(true),
-        Attribute::Token(true),
-        Attribute::Private(true),
-        Attribute::Sign(true),
-        Attribute::Derive(true),
-    ] {
-        check(
-            attributes.contains(&wanted),
-            format!("{wanted:?} not in {attributes:?}"),
-        )?;
-    }
+    has_all(
+        &attributes,
+        &[
+            Attribute::Sensitive(true),
+            Attribute::Extractable(false),
+            Attribute::NeverExtractable(true),
+            Attribute::AlwaysSensitive(true),
+            Attribute::Token(true),
+            Attribute::Private(true),
+            Attribute::Sign(true),
+            Attribute::Derive(true),
+        ],
+    )?;
     check(
         !attributes.iter().any(|a| matches!(a, Attribute::Value(_))),
         "the private value is readable",
@@ -629,17 +638,15 @@ fn rsa_keys() -> Result<(), Failed> {
         .generate_key(&uri, Some(PIN), KeyAlgorithm::Rsa)
         .unwrap();
     let attributes = s.private_attributes(KEYGEN_TOKEN, "generated-rsa");
-    for wanted in [
-        Attribute::Sensitive(true),
-        Attribute::Extractable(false),
-        Attribute::Decrypt(true),
-        Attribute::Sign(true),
-    ] {
-        check(
-            attributes.contains(&wanted),
-            format!("{wanted:?} not in {attributes:?}"),
-        )?;
-    }
+    has_all(
+        &attributes,
+        &[
+            Attribute::Sensitive(true),
+            Attribute::Extractable(false),
+            Attribute::Decrypt(true),
+            Attribute::Sign(true),
+        ],
+    )?;
     check(
         !attributes
             .iter()
