@@ -52,7 +52,9 @@ fuzz_target!(|input: Input| {
         Edit::Bytes(bytes) => bytes.clone(),
     };
 
-    let cached = RustCrypto.verifying_key(ALG, &spki).expect("a P-256 key parses");
+    let cached = RustCrypto
+        .verifying_key(ALG, &spki)
+        .expect("a P-256 key parses");
     // The first use verifies with p256, the second builds the table.
     for _ in 0..2 {
         assert_eq!(cached.verify(&input.message, &genuine), Ok(()));
