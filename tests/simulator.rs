@@ -1,7 +1,7 @@
 //! The Apple-side simulator (`mint`, feature `test-util`): its tokens verify and decrypt
 //! in BER and DER, each fault gives its error, and any changed byte is rejected.
 
-use applepay_crypto::mint::{Encoding, Fault, SAMPLE_PLAINTEXT, TestPki, TokenSpec};
+use applepay_crypto::mint::{Certificates, Encoding, Fault, SAMPLE_PLAINTEXT, TestPki, TokenSpec};
 use applepay_crypto::{
     ChainError, DEFAULT_MAX_AGE, Error, Keyring, MerchantCertificate, MerchantIdHash, PaymentToken,
     UnixTime,
@@ -98,6 +98,42 @@ fn any_flipped_byte_is_rejected() {
         }
     }
     assert!(checked > 500);
+}
+
+/// A decoy in the certificate set is not part of any path: a changed byte inside its body
+/// leaves the token verifiable, while the same change just past it (the leaf) does not.
+/// `fuzz/fuzz_targets/verify_minted.rs` relies on `decoy_intermediate_der` to tell them
+/// apart.
+#[test]
+fn only_bytes_outside_the_decoy_are_covered() {
+    let pki = pki();
+    let spec = TokenSpec {
+        certificates: Certificates::DecoyIntermediateFirst,
+        ..spec()
+    };
+    let mut json: serde_json::Value = serde_json::from_str(&pki.mint(&spec).unwrap()).unwrap();
+    let signature = Base64::decode_vec(json["signature"].as_str().unwrap()).unwrap();
+    let decoy = pki.decoy_intermediate_der().unwrap();
+    let start = signature
+        .windows(decoy.len())
+        .position(|w| w == decoy)
+        .expect("the decoy stands in the signature as minted");
+    let verify = |json: &serde_json::Value| {
+        PaymentToken::from_json(json.to_string().as_bytes())
+            .and_then(|token| token.verify_at_signing_time(&pki.verifier()).map(|_| ()))
+    };
+    assert_eq!(verify(&json), Ok(()));
+    // The last byte of the decoy (of its own signature value), then a byte of the leaf's
+    // header.
+    for (at, verifies) in [
+        (start + decoy.len() - 1, true),
+        (start + decoy.len() + 5, false),
+    ] {
+        let mut changed = signature.clone();
+        changed[at] ^= 0x01;
+        json["signature"] = Base64::encode_string(&changed).into();
+        assert_eq!(verify(&json).is_ok(), verifies, "byte {at}");
+    }
 }
 
 #[test]

@@ -148,6 +148,14 @@ impl TestPki {
         &self.root_der
     }
 
+    /// The decoy of [`Certificates::DecoyIntermediateFirst`](super::Certificates) (DER),
+    /// exactly as it stands in the CMS certificate set. No path uses it, so a token
+    /// whose only change is inside these bytes still verifies; tests that edit tokens
+    /// need to know where it is.
+    pub fn decoy_intermediate_der(&self) -> Result<Vec<u8>, Error> {
+        self.decoy_intermediate_certificate()
+    }
+
     /// The root certificate as PEM.
     pub fn root_pem(&self) -> Result<String, Error> {
         pem_cert(&self.root_der)

@@ -206,7 +206,7 @@ impl TestPki {
 
     /// A certificate with the intermediate's name, extensions and issuer, signed by the
     /// root, for another key ([`Certificates::DecoyIntermediateFirst`]).
-    fn decoy_intermediate_certificate(&self) -> Result<Vec<u8>, Error> {
+    pub(super) fn decoy_intermediate_certificate(&self) -> Result<Vec<u8>, Error> {
         let spki = spki_p256(self.decoy_key.verifying_key())?;
         let extensions = [
             ca_constraints(Some(0)),
