@@ -73,24 +73,6 @@ fn benches(c: &mut Criterion) {
         b.iter(|| fx.decrypt_unverified(black_box(json)));
     });
 
-    let pt = fx
-        .keyring
-        .decrypt(&fx.verified)
-        .unwrap()
-        .plaintext()
-        .to_vec();
-    c.bench_function("xpayment", |b| {
-        b.iter(|| {
-            applepay_crypto::Payment::from_plaintext(zeroize::Zeroizing::new(
-                black_box(&pt).clone(),
-            ))
-            .unwrap()
-            .transaction_amount()
-        });
-    });
-    c.bench_function("xclone", |b| {
-        b.iter(|| zeroize::Zeroizing::new(black_box(&pt).clone()).len());
-    });
     let floor = Floor::new(&fx.merchant_key_pem);
     let ephemeral = fx.token.ephemeral_public_key().unwrap();
     let parts = &fx.parts;
