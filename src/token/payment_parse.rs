@@ -194,13 +194,13 @@ impl Payment {
         let raw: RawPayment<'_> =
             serde_json::from_str(text).map_err(|_| Error::PaymentData(WHOLE))?;
         // Strings are kept as ranges of the plaintext where they have no escapes.
-        let secret = |raw| text_in(raw, text);
+        let in_text = |raw| text_in(raw, text);
 
         let pan = required(
             raw.application_primary_account_number,
             "applicationPrimaryAccountNumber",
             |r| {
-                secret(r).filter(|p| {
+                in_text(r).filter(|p| {
                     let pan = p.get(plaintext);
                     !pan.is_empty() && pan.bytes().all(|b| b.is_ascii_digit())
                 })
@@ -234,25 +234,25 @@ impl Payment {
                 Some(required(
                     data.online_payment_cryptogram,
                     "paymentData.onlinePaymentCryptogram",
-                    secret,
+                    in_text,
                 )?),
-                checked(data.emv_data, "paymentData.emvData", secret)?,
+                checked(data.emv_data, "paymentData.emvData", in_text)?,
             ),
             PaymentDataType::Emv => (
                 checked(
                     data.online_payment_cryptogram,
                     "paymentData.onlinePaymentCryptogram",
-                    secret,
+                    in_text,
                 )?,
-                Some(required(data.emv_data, "paymentData.emvData", secret)?),
+                Some(required(data.emv_data, "paymentData.emvData", in_text)?),
             ),
             PaymentDataType::Unknown => (
                 checked(
                     data.online_payment_cryptogram,
                     "paymentData.onlinePaymentCryptogram",
-                    secret,
+                    in_text,
                 )?,
-                checked(data.emv_data, "paymentData.emvData", secret)?,
+                checked(data.emv_data, "paymentData.emvData", in_text)?,
             ),
         };
         let eci_indicator = checked(data.eci_indicator, "paymentData.eciIndicator", |raw| {
@@ -261,7 +261,7 @@ impl Payment {
         let encrypted_pin_data = checked(
             data.encrypted_pin_data,
             "paymentData.encryptedPINData",
-            secret,
+            in_text,
         )?;
 
         let authentication_responses = match raw.authentication_responses {
@@ -283,15 +283,15 @@ impl Payment {
             expiration_date,
             currency_code,
             transaction_amount,
-            cardholder_name: raw.cardholder_name.and_then(secret),
-            device_manufacturer_identifier: raw.device_manufacturer_identifier.and_then(secret),
+            cardholder_name: raw.cardholder_name.and_then(in_text),
+            device_manufacturer_identifier: raw.device_manufacturer_identifier.and_then(in_text),
             payment_data_type,
             unknown_type_name,
             online_payment_cryptogram,
             eci_indicator,
             emv_data,
             encrypted_pin_data,
-            merchant_token_identifier: raw.merchant_token_identifier.and_then(secret),
+            merchant_token_identifier: raw.merchant_token_identifier.and_then(in_text),
             merchant_token_metadata,
             card_art,
             card_metadata,
