@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use applepay_crypto::bench_hooks;
 use applepay_crypto::mint::SAMPLE_PLAINTEXT;
-use applepay_crypto::{DEFAULT_MAX_AGE, Payment, PaymentToken, Verifier};
+use applepay_crypto::{DEFAULT_MAX_AGE, MerchantIdHash, Payment, PaymentToken, Verifier};
 use common::{BACKEND, Fixture, floor::Floor};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use zeroize::Zeroizing;
@@ -129,18 +129,16 @@ fn benches(c: &mut Criterion) {
     // through the back-end (from a known `Z`), and the payment data's typed view.
     let provider = applepay_crypto::provider::default_provider();
     let z = floor.shared_secret(ephemeral);
-    let party_v = provider.sha256(&[fx.pki.merchant_id().as_bytes()]);
+    let party_v = MerchantIdHash::of_merchant_id(fx.pki.merchant_id());
     let data = fx.token.data();
     let mut group = c.benchmark_group("parts");
     group.bench_function(format!("kdf+aes_gcm/{BACKEND}"), |b| {
         b.iter(|| {
-            let key = provider.sha256(&[
-                &[0, 0, 0, 1],
-                black_box(&z),
-                b"\x0did-aes256-GCMApple",
-                &party_v,
-            ]);
-            provider.aes_gcm_open(&key, black_box(data)).unwrap().len()
+            let key = bench_hooks::ec_v1_kdf(provider, black_box(&z), &party_v);
+            provider
+                .aes_gcm_open(&key[..], black_box(data))
+                .unwrap()
+                .len()
         });
     });
     // With a copy of the plaintext, as `Plaintext::payment` makes.

@@ -10,8 +10,12 @@ use alloc::vec::Vec;
 
 use der::{Decode, Encode};
 use x509_cert::Certificate;
+use zeroize::Zeroizing;
 
 use crate::error::{ChainError, Error};
+use crate::onboarding::merchant_id::MerchantIdHash;
+use crate::provider::Provider;
+use crate::provider::merchant_key::concat_kdf_sha256;
 use crate::token::cms::CmsSignature;
 
 /// Parses a token's detached CMS `SignedData` as verification does (the certificates are
@@ -59,4 +63,15 @@ pub fn signer_parts(signature: &[u8]) -> Result<SignerParts, Error> {
         signature: cms.signature.to_vec(),
         certificates,
     })
+}
+
+/// Apple's `EC_v1` KDF from a known shared secret `z`, as decryption runs it for an
+/// in-memory key (the `parts` benches time it with AES-GCM).
+#[must_use]
+pub fn ec_v1_kdf(
+    provider: &dyn Provider,
+    z: &[u8; 32],
+    party_v: &MerchantIdHash,
+) -> Zeroizing<[u8; 32]> {
+    concat_kdf_sha256(provider, z, &crate::token::kdf::other_info(party_v))
 }

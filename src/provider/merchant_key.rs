@@ -16,7 +16,17 @@ use super::Provider;
 use crate::error::{Error, KeyImportError};
 
 /// The counter block that starts the one-block single-step KDF (NIST SP 800-56A §5.8.2.1).
-const KDF_COUNTER: [u8; 4] = [0, 0, 0, 1];
+pub(crate) const KDF_COUNTER: [u8; 4] = [0, 0, 0, 1];
+
+/// The one-block single-step KDF with SHA-256 over a shared secret held in memory:
+/// `SHA-256(00 00 00 01 ‖ Z ‖ other_info)`.
+pub(crate) fn concat_kdf_sha256(
+    provider: &dyn Provider,
+    z: &[u8; 32],
+    other_info: &[u8],
+) -> Zeroizing<[u8; 32]> {
+    Zeroizing::new(provider.sha256(&[&KDF_COUNTER, z, other_info]))
+}
 
 /// A 32-byte ECDH shared secret `Z`, zeroized on drop, never printed.
 ///
@@ -89,11 +99,7 @@ pub trait MerchantKey: Send + Sync {
         provider: &dyn Provider,
     ) -> Result<Zeroizing<[u8; 32]>, Error> {
         let z = self.ecdh_p256(ephemeral_spki)?;
-        Ok(Zeroizing::new(provider.sha256(&[
-            &KDF_COUNTER,
-            z.as_bytes(),
-            other_info,
-        ])))
+        Ok(concat_kdf_sha256(provider, z.as_bytes(), other_info))
     }
 
     /// RSA-OAEP decryption of an `RSA_v1` token's `header.wrappedKey`: SHA-256, MGF1 with

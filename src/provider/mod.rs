@@ -18,7 +18,7 @@ use crate::error::{Error, KeyImportError};
 #[cfg(feature = "aws-lc-rs")]
 mod aws_lc;
 pub(crate) mod counter_rng;
-mod merchant_key;
+pub(crate) mod merchant_key;
 #[cfg(feature = "std")]
 mod p256_table;
 pub(crate) mod rsa_blinding;

@@ -17,7 +17,7 @@ const PARTY_U: &[u8] = b"Apple";
 const OTHER_INFO_LEN: usize = ALGORITHM_ID.len() + PARTY_U.len() + 32;
 
 /// The KDF's OtherInfo for `EC_v1`: `0D ‖ "id-aes256-GCM" ‖ "Apple" ‖ PartyV`.
-fn other_info(party_v: &MerchantIdHash) -> [u8; OTHER_INFO_LEN] {
+pub(crate) fn other_info(party_v: &MerchantIdHash) -> [u8; OTHER_INFO_LEN] {
     let mut info = [0u8; OTHER_INFO_LEN];
     for (byte, value) in info.iter_mut().zip(
         ALGORITHM_ID

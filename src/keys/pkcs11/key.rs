@@ -14,14 +14,13 @@ use zeroize::Zeroizing;
 use super::session::SessionPool;
 use super::{P256_CURVE_DER, fail, is_decrypt_init_refusal, mechanism_error, pkcs11_error};
 use crate::error::{Error, KeyImportError, Pkcs11Error};
+use crate::provider::merchant_key::KDF_COUNTER;
 use crate::provider::{KeyAlgorithm, MerchantKey, Provider, SharedSecret, SigningScheme};
 use crate::public_key_hash::PublicKeyHash;
 
 const RSA_ENCRYPTION: der::asn1::ObjectIdentifier =
     der::asn1::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 
-/// The counter block of the single-step KDF (one 32-byte block).
-const KDF_COUNTER: [u8; 4] = [0, 0, 0, 1];
 /// Length of an uncompressed P-256 point.
 const P256_POINT_LEN: usize = 65;
 /// Length of a P-256 ECDSA signature as PKCS#11 returns it (`r ‖ s`).
