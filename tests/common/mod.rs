@@ -51,8 +51,16 @@ pub struct Vector {
     pub payment_error: Option<String>,
 }
 
+/// `test-vectors/` at the repository root, from the core's tests (its manifest is there)
+/// and from a member package's (one level down).
 pub fn vectors_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("test-vectors")
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let here = manifest.join("test-vectors");
+    if here.is_dir() {
+        here
+    } else {
+        manifest.join("../test-vectors")
+    }
 }
 
 /// Every vector folder (a folder with a `token.json`) of `test-vectors/` and of

@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 const BIN: &str = env!("CARGO_BIN_EXE_applepay");
 
 fn vectors() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("test-vectors")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../test-vectors")
 }
 
 fn run(args: &[&str]) -> Output {

@@ -29,9 +29,9 @@ use applepay_crypto::{
 use libtest_mimic::{Arguments, Failed, Trial};
 use softhsm2::{MODULE_ENV, fresh_store, module_path, softhsm2_util};
 
-#[path = "support/softhsm2.rs"]
+#[path = "../../tests/support/softhsm2.rs"]
 mod softhsm2;
-#[path = "support/stand_in.rs"]
+#[path = "../../tests/support/stand_in.rs"]
 mod stand_in;
 
 const CHILD: &str = "APPLEPAY_PKCS11_TEST_DIR";
@@ -165,7 +165,7 @@ fn parent() -> ExitCode {
 /// The SoftHSM2 module; a missing one fails the run with what to install.
 fn vector(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("test-vectors")
+        .join("../test-vectors")
         .join(path)
 }
 

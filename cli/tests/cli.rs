@@ -1,6 +1,7 @@
 //! The `applepay` binary: every vector through `applepay decrypt` (and, where it verifies,
 //! `applepay verify`), plus the usage errors scripts rely on.
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use std::io::Write;

@@ -4,6 +4,7 @@
 //! command that reads a key. The files are made here, by the `openssl` command-line tool,
 //! from the simulator's merchant key and certificate in `test-vectors/minted-ber/`.
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use std::fs;

@@ -4,9 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-mod support {
-    pub mod stand_in;
-}
+#[path = "../../tests/support/stand_in.rs"]
+mod stand_in;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -16,7 +15,7 @@ use std::time::{Duration, Instant};
 use applepay_crypto::mint::{GATEWAY_TEST_MERCHANT_ID, GatewayPki, IdentityVariant};
 use applepay_crypto::{APPLE_PAY_GATEWAY_HOSTS, MAX_MERCHANT_SESSION_LEN};
 use rustls::pki_types::pem::PemObject;
-use support::stand_in::{Reply, StandIn};
+use stand_in::{Reply, StandIn};
 
 const URL: &str = "https://apple-pay-gateway.apple.com/paymentservices/startSession";
 const SESSION: &[u8] = br#"{"epochTimestamp":1764600000000,"expiresAt":1764603600000,"merchantSessionIdentifier":"SSH0123456789ABCDEF","nonce":"4d4f","merchantIdentifier":"0F1E","domainName":"shop.example.com","displayName":"Example Shop","signature":"308006092a864886f7","operationalAnalyticsIdentifier":"Example:0F1E","retries":0,"pspId":"0F1E"}"#;
@@ -47,7 +46,7 @@ fn files() -> &'static Files {
         // Another RSA key: the one in the repository's onboarding vectors.
         let other = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/test-vectors/onboarding/rsa.pkcs1.pem"
+            "/../test-vectors/onboarding/rsa.pkcs1.pem"
         );
         std::fs::copy(other, dir.join("other.key")).unwrap();
         Files { pki, dir }
