@@ -58,7 +58,9 @@
 //! matches — and [`PublicKeyHash::from_pem_or_der`] for any of them. Key files may also be
 //! PKCS#1, encrypted PKCS#8 ([`PrivateKey::decrypt_pem_or_der`]) or, with feature
 //! `pkcs12`, a `.p12` (`Pkcs12`). Merchant validation is [`ValidationUrl::parse`] (never
-//! connect to a URL it refuses) and [`MerchantSessionRequest`].
+//! connect to a URL it refuses) and [`MerchantSessionRequest`]; Apple's other server APIs
+//! are requests built here as plain data ([`MerchantTokenRequests`], [`PlatformRequests`],
+//! for a [`GatewayHost`]), sent by the `applepay-gateway` package or any HTTP client.
 //!
 //! ```
 //! use applepay_crypto::{Csr, CsrSubject, MerchantCertificate, PrivateKey, ValidationUrl};
@@ -109,7 +111,8 @@ mod public_key_hash;
 mod time;
 
 // Folders by concern. Imports point one way, down this list of layers:
-// mint → token → onboarding, merchant_validation → keys → provider → shared vocabulary.
+// mint → token, server_api → merchant_validation → onboarding → keys → provider → shared
+// vocabulary.
 mod keys;
 mod merchant_validation;
 #[cfg(feature = "test-util")]
@@ -117,6 +120,7 @@ mod merchant_validation;
 pub mod mint;
 mod onboarding;
 pub mod provider;
+mod server_api;
 mod token;
 
 #[cfg(feature = "test-util")]
@@ -141,7 +145,7 @@ pub use merchant_validation::{
 };
 #[cfg(feature = "rustls")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
-pub use merchant_validation::{MerchantIdentity, mozilla_roots, rustls_provider};
+pub use merchant_validation::{IdentityRole, MerchantIdentity, mozilla_roots, rustls_provider};
 pub use onboarding::{
     CertificateKind, CertificateStatus, Csr, CsrSubject, MAX_CERT_INPUT_LEN, MAX_CHAIN_LEN,
     MAX_CSR_INPUT_LEN, MAX_NAME_ATTRIBUTE_LEN, MerchantCertificate, MerchantIdHash,
@@ -153,6 +157,11 @@ pub use onboarding::{MAX_PKCS12_INPUT_LEN, Pkcs12};
 #[doc(inline)]
 pub use provider::{KeyAlgorithm, MerchantKey, SharedSecret, SigningScheme};
 pub use public_key_hash::PublicKeyHash;
+pub use server_api::{
+    ApiAnswer, ApiRequest, GatewayHost, MAX_API_ANSWER_LEN, MAX_DOMAIN_NAMES, MAX_IDENTIFIER_LEN,
+    MAX_TOKEN_IDENTIFIER_LEN, MAX_URL_LEN, MerchantRegistration, MerchantTokenRequests, Method,
+    PlatformRequests,
+};
 pub use time::UnixTime;
 pub use token::{
     APPLE_ROOT_CA_G3_DER, AuthenticationResponse, CardArt, CardMetadata, CurrencyCode,

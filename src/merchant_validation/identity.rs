@@ -71,6 +71,21 @@ pub struct MerchantIdentity {
     certificate: MerchantCertificate,
     chain: Vec<CertificateDer<'static>>,
     key: Arc<dyn MerchantKey>,
+    role: IdentityRole,
+}
+
+/// What an identity authenticates as, and so which certificate it must be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IdentityRole {
+    /// A merchant's **Merchant Identity certificate**, carrying Apple's marker
+    /// ([`crate::OID_MERCHANT_IDENTITY_MARKER`]): merchant sessions and the Merchant Token
+    /// Management API.
+    MerchantIdentity,
+    /// A payment platform's **platform integrator identity**, for the Web Merchant
+    /// Registration API. Apple does not document a marker extension for it, so none is
+    /// required; the key match and the validity are checked as for a merchant.
+    PlatformIntegrator,
 }
 
 impl MerchantIdentity {
@@ -92,11 +107,25 @@ impl MerchantIdentity {
         key: Arc<dyn MerchantKey>,
         now: UnixTime,
     ) -> Result<Self, Error> {
+        Self::with_role(IdentityRole::MerchantIdentity, chain, key, now)
+    }
+
+    /// [`MerchantIdentity::new`] for either [`IdentityRole`]: a
+    /// [`IdentityRole::PlatformIntegrator`] certificate is not required to carry the
+    /// Merchant Identity marker; every other check is the same.
+    pub fn with_role(
+        role: IdentityRole,
+        chain: Vec<MerchantCertificate>,
+        key: Arc<dyn MerchantKey>,
+        now: UnixTime,
+    ) -> Result<Self, Error> {
         let certificate = chain
             .first()
             .cloned()
             .ok_or(Error::MerchantIdentity(IdentityError::NotMerchantIdentity))?;
-        if certificate.kind() != CertificateKind::MerchantIdentity {
+        if role == IdentityRole::MerchantIdentity
+            && certificate.kind() != CertificateKind::MerchantIdentity
+        {
             return Err(Error::MerchantIdentity(IdentityError::NotMerchantIdentity));
         }
         if !certificate.matches_key(key.as_ref()) {
@@ -120,6 +149,7 @@ impl MerchantIdentity {
             certificate,
             chain,
             key,
+            role,
         })
     }
 
@@ -139,6 +169,18 @@ impl MerchantIdentity {
     #[cfg(feature = "pkcs12")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pkcs12")))]
     pub fn from_pkcs12(p12: crate::onboarding::Pkcs12, now: UnixTime) -> Result<Self, Error> {
+        Self::from_pkcs12_with_role(IdentityRole::MerchantIdentity, p12, now)
+    }
+
+    /// [`MerchantIdentity::from_pkcs12`] for either [`IdentityRole`] (see
+    /// [`MerchantIdentity::with_role`]).
+    #[cfg(feature = "pkcs12")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "pkcs12")))]
+    pub fn from_pkcs12_with_role(
+        role: IdentityRole,
+        p12: crate::onboarding::Pkcs12,
+        now: UnixTime,
+    ) -> Result<Self, Error> {
         let (key, certificates) = p12.into_parts();
         let (mut chain, others): (Vec<_>, Vec<_>) =
             certificates.into_iter().partition(|c| c.matches_key(&key));
@@ -147,7 +189,13 @@ impl MerchantIdentity {
             return Err(Error::MerchantIdentity(IdentityError::KeyMismatch));
         }
         chain.extend(others);
-        Self::new(chain, Arc::new(key), now)
+        Self::with_role(role, chain, Arc::new(key), now)
+    }
+
+    /// What this identity authenticates as.
+    #[must_use]
+    pub fn role(&self) -> IdentityRole {
+        self.role
     }
 
     /// The merchant identifier: the certificate subject's `UID`, if it has one.
@@ -370,6 +418,31 @@ mod tests {
     fn identity(variant: IdentityVariant) -> Result<MerchantIdentity, Error> {
         let cert = pki().identity_variant_pem(variant).unwrap();
         MerchantIdentity::from_pem_or_der(cert.as_bytes(), key_pem().as_bytes(), now())
+    }
+
+    #[test]
+    fn a_platform_integrator_needs_no_marker_but_the_same_other_checks() {
+        let platform = |variant| {
+            let cert = pki().identity_variant_pem(variant).unwrap();
+            let chain = MerchantCertificate::chain_from_pem_or_der(cert.as_bytes()).unwrap();
+            let key = crate::keys::PrivateKey::from_pem_or_der(key_pem().as_bytes()).unwrap();
+            MerchantIdentity::with_role(
+                IdentityRole::PlatformIntegrator,
+                chain,
+                Arc::new(key),
+                now(),
+            )
+        };
+        let identity = platform(IdentityVariant::NoMarker).unwrap();
+        assert_eq!(identity.role(), IdentityRole::PlatformIntegrator);
+        assert_eq!(
+            platform(IdentityVariant::Expired).unwrap_err(),
+            Error::MerchantIdentity(IdentityError::Expired)
+        );
+        assert_eq!(
+            self::identity(IdentityVariant::Valid).unwrap().role(),
+            IdentityRole::MerchantIdentity
+        );
     }
 
     #[test]

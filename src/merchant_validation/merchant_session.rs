@@ -121,7 +121,7 @@ impl MerchantSessionRequest {
 
 /// An ASCII (or punycode) host name: dot-separated labels of letters, digits and inner
 /// hyphens, 1 to 63 bytes each, 253 in all, at least two labels, no trailing dot.
-fn is_domain_name(name: &str) -> bool {
+pub(crate) fn is_domain_name(name: &str) -> bool {
     name.len() <= 253
         && name.split('.').count() >= 2
         && name.split('.').all(|label| {
@@ -254,12 +254,16 @@ impl fmt::Debug for MerchantSession {
     }
 }
 
-/// Apple's answer when it refuses to make a session (a non-2xx status), such as
-/// `{"statusMessage":"Payment Services Exception merchantId=… unregistered","statusCode":"400"}`.
+/// Apple's answer when it refuses a request (a non-2xx status), in either of its two
+/// shapes: `{"statusMessage":"Payment Services Exception merchantId=… unregistered",
+/// "statusCode":"400"}` (merchant sessions, platform registration; `statusCode` often a
+/// string) or `{"errorMessage":…,"statusCode":404,"subStatusCode":…}` (merchant tokens).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GatewayErrorResponse {
     status_message: Option<String>,
+    error_message: Option<String>,
     status_code: Option<String>,
+    sub_status_code: Option<String>,
 }
 
 impl GatewayErrorResponse {
@@ -267,15 +271,37 @@ impl GatewayErrorResponse {
     /// ([`Error::InputTooLarge`], [`Error::Malformed`] otherwise).
     pub fn from_json(bytes: &[u8]) -> Result<Self, Error> {
         let map = json_object(bytes, MAX_MERCHANT_SESSION_LEN, "gateway error response")?;
-        let status_code = match map.get("statusCode") {
+        let code = |name: &str| match map.get(name) {
             Some(serde_json::Value::String(code)) => Some(code.clone()),
             Some(serde_json::Value::Number(code)) => Some(code.to_string()),
             _ => None,
         };
         Ok(Self {
             status_message: string_field(&map, "statusMessage"),
-            status_code,
+            error_message: string_field(&map, "errorMessage"),
+            status_code: code("statusCode"),
+            sub_status_code: code("subStatusCode"),
         })
+    }
+
+    /// Apple's explanation, whichever shape carried it: `statusMessage`, else
+    /// `errorMessage`. Escape it before display.
+    #[must_use]
+    pub fn message(&self) -> Option<&str> {
+        self.status_message().or(self.error_message())
+    }
+
+    /// `errorMessage`: the Merchant Token Management API's explanation; control
+    /// characters are left as sent, so escape it before display.
+    #[must_use]
+    pub fn error_message(&self) -> Option<&str> {
+        self.error_message.as_deref()
+    }
+
+    /// `subStatusCode`: the Merchant Token Management API's finer code, as text.
+    #[must_use]
+    pub fn sub_status_code(&self) -> Option<&str> {
+        self.sub_status_code.as_deref()
     }
 
     /// `statusMessage`: Apple's explanation (for example an unregistered merchant id or

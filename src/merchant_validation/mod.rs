@@ -12,7 +12,7 @@ pub(crate) mod validation_url;
 
 #[cfg(feature = "rustls")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
-pub use identity::{MerchantIdentity, mozilla_roots, rustls_provider};
+pub use identity::{IdentityRole, MerchantIdentity, mozilla_roots, rustls_provider};
 
 pub use merchant_session::{
     GatewayErrorResponse, Initiative, MAX_DISPLAY_NAME_LEN, MAX_MERCHANT_SESSION_LEN,
