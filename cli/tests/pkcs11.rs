@@ -31,7 +31,7 @@ use softhsm2::{MODULE_ENV, fresh_store, module_path, softhsm2_util};
 
 #[path = "../../tests/support/softhsm2.rs"]
 mod softhsm2;
-#[path = "../../tests/support/stand_in.rs"]
+#[path = "../../gateway/tests/support/stand_in.rs"]
 mod stand_in;
 
 const CHILD: &str = "APPLEPAY_PKCS11_TEST_DIR";

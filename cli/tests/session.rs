@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-#[path = "../../tests/support/stand_in.rs"]
+#[path = "../../gateway/tests/support/stand_in.rs"]
 mod stand_in;
 
 use std::path::PathBuf;

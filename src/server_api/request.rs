@@ -7,7 +7,6 @@ use super::host::GatewayHost;
 
 /// The HTTP method of an [`ApiRequest`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum Method {
     /// `GET`, without a body.
     Get,

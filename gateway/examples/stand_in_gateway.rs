@@ -4,7 +4,7 @@
 //! answers every request with a made-up merchant session.
 //!
 //! ```sh
-//! cargo run --example stand_in_gateway --features test-util,rustls -- /tmp/gateway
+//! cargo run -p applepay-gateway --example stand_in_gateway -- /tmp/gateway
 //! ```
 //!
 //! The server certificate names Apple's gateway hosts and comes from a test CA
