@@ -11,12 +11,14 @@
 //! when any token failed.
 
 mod decrypt;
-mod https;
+mod gateway;
 mod io;
 mod keys;
+mod merchant_token;
 mod onboarding;
 #[cfg(feature = "pkcs11")]
 mod pkcs11;
+mod platform;
 mod session;
 mod validation;
 mod verify;
@@ -27,7 +29,9 @@ use applepay_crypto::Error;
 use clap::{Parser, Subcommand};
 
 use crate::decrypt::{DecryptArgs, decrypt};
+use crate::merchant_token::{MerchantTokenApi, merchant_token_api};
 use crate::onboarding::{CertArgs, CsrArgs, HashArgs, KeygenArgs, cert, csr, hash, keygen};
+use crate::platform::{PlatformCommand, platform};
 use crate::session::{SessionArgs, session};
 use crate::validation::{ValidationUrlArgs, validation_url};
 use crate::verify::{VerifyArgs, verify_command};
@@ -64,6 +68,14 @@ enum Command {
     /// URL over TLS authenticated with the Merchant Identity certificate, and print
     /// Apple's answer byte for byte.
     Session(SessionArgs),
+    /// Merchant tokens: fetch an event, unlink a token, update its notification URL, read
+    /// its public key (the Merchant Token Management API, with the Merchant Identity).
+    #[command(subcommand)]
+    MerchantToken(MerchantTokenApi),
+    /// Register and unregister merchants' web domains with Apple, as a payment platform
+    /// (the Web Merchant Registration API, with the platform integrator identity).
+    #[command(subcommand)]
+    Platform(PlatformCommand),
 }
 
 /// What went wrong, and how the process should exit.
@@ -74,9 +86,12 @@ enum Failure {
     Usage(String),
     /// A batch in which some token failed (each failure is on stdout): exit 1.
     BatchFailed,
-    /// A failure with a kind of its own (the `session` command's `tls`, `http`, …):
+    /// A failure with a kind of its own (the gateway commands' `tls`, `http`, …):
     /// exit 1.
     Kind(&'static str, String),
+    /// Apple accepted the request but has no result yet (`merchant-token public-key`
+    /// answered 202): nothing printed, exit 75 (`EX_TEMPFAIL`: try again later).
+    TryLater,
 }
 
 impl From<Error> for Failure {
@@ -97,6 +112,8 @@ fn main() -> ExitCode {
         Command::Cert(args) => cert(&args),
         Command::ValidationUrl(args) => validation_url(&args),
         Command::Session(args) => session(&args),
+        Command::MerchantToken(command) => merchant_token_api(&command),
+        Command::Platform(command) => platform(&command),
     };
     let code = match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -117,6 +134,7 @@ fn main() -> ExitCode {
             eprintln!("error: {kind}: {message}");
             ExitCode::from(1)
         }
+        Err(Failure::TryLater) => ExitCode::from(75),
     };
     for warning in warnings {
         eprintln!("warning: {warning}");

@@ -316,13 +316,12 @@ fn find_rustls_error<'a>(
         if let Some(tls) = e.downcast_ref::<rustls::Error>() {
             return Some(tls);
         }
-        if let Some(inner) = e
+        if let Some(tls) = e
             .downcast_ref::<std::io::Error>()
             .and_then(std::io::Error::get_ref)
+            .and_then(|inner| find_rustls_error(inner))
         {
-            if let Some(tls) = find_rustls_error(inner) {
-                return Some(tls);
-            }
+            return Some(tls);
         }
         current = e.source();
     }
