@@ -186,6 +186,11 @@ impl StandIn {
             .ok()
     }
 
+    /// The next recorded request, if one is waiting.
+    pub fn try_request(&self) -> Option<Recorded> {
+        self.requests.lock().unwrap().try_recv().ok()
+    }
+
     /// The next recorded request, waiting as long as it takes (`None` once the server
     /// thread is gone).
     pub fn request_blocking(&self) -> Option<Recorded> {
