@@ -14,6 +14,9 @@ use crate::error::GatewayError;
 
 /// A successful (2xx) answer to an API call: its status and, unless Apple sent an empty
 /// body (`unlink`'s 204, `publicKey`'s 202), one JSON object, byte for byte.
+///
+/// Every API call reads at most [`MAX_API_ANSWER_LEN`] (64 KiB) of answer: a longer 2xx
+/// answer is [`GatewayError::MalformedAnswer`], refused without reading past the cap.
 #[derive(Clone, Debug)]
 #[must_use]
 pub struct ApiResponse {
