@@ -93,17 +93,25 @@ impl HostArgs {
     }
 }
 
-/// The gateway client for an API command: the host checked first, then the identity
-/// (role, key, validity), both before any connection.
-pub(crate) fn api_client(
-    identity: &IdentityArgs,
-    host: &HostArgs,
-    connection: &ConnectionArgs,
-    role: IdentityRole,
-) -> Result<BlockingGateway, Failure> {
-    let host = host.host()?;
-    let identity = load_identity(identity, role)?;
-    client(Gateway::builder(identity).host(host), connection)
+/// Everything an API command (`merchant-token …`, `platform …`) needs to reach Apple.
+#[derive(Args)]
+pub(crate) struct ApiArgs {
+    #[command(flatten)]
+    identity: IdentityArgs,
+    #[command(flatten)]
+    host: HostArgs,
+    #[command(flatten)]
+    connection: ConnectionArgs,
+}
+
+impl ApiArgs {
+    /// The gateway client: the host checked first, then the identity (its `role`, key
+    /// and validity), both before any connection.
+    pub(crate) fn client(&self, role: IdentityRole) -> Result<BlockingGateway, Failure> {
+        let host = self.host.host()?;
+        let identity = load_identity(&self.identity, role)?;
+        client(Gateway::builder(identity).host(host), &self.connection)
+    }
 }
 
 /// Applies the connection settings and builds the client.

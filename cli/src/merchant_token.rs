@@ -9,7 +9,7 @@ use applepay_gateway::{ApiResponse, BlockingGateway, GatewayError};
 use clap::{Args, Subcommand};
 
 use crate::Failure;
-use crate::gateway::{ConnectionArgs, HostArgs, IdentityArgs, api_client, gateway_failure};
+use crate::gateway::{ApiArgs, gateway_failure};
 use crate::io::write_stdout;
 
 /// The merchant-token API calls.
@@ -61,21 +61,12 @@ pub(crate) struct Target {
     #[arg(long, value_name = "ID")]
     merchant_id: String,
     #[command(flatten)]
-    identity: IdentityArgs,
-    #[command(flatten)]
-    host: HostArgs,
-    #[command(flatten)]
-    connection: ConnectionArgs,
+    api: ApiArgs,
 }
 
 impl Target {
     fn client(&self) -> Result<BlockingGateway, Failure> {
-        api_client(
-            &self.identity,
-            &self.host,
-            &self.connection,
-            IdentityRole::MerchantIdentity,
-        )
+        self.api.client(IdentityRole::MerchantIdentity)
     }
 }
 

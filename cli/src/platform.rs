@@ -3,11 +3,14 @@
 //! validity are checked before connecting).
 
 use applepay_crypto::{IdentityRole, MerchantRegistration};
-use clap::{Args, Subcommand};
+use clap::Subcommand;
 
 use crate::Failure;
-use crate::gateway::{ConnectionArgs, HostArgs, IdentityArgs, api_client};
+use crate::gateway::ApiArgs;
 use crate::merchant_token::print_answer;
+
+/// The platform calls authenticate as the platform integrator.
+const PLATFORM: IdentityRole = IdentityRole::PlatformIntegrator;
 
 /// The platform registration calls.
 #[derive(Subcommand)]
@@ -31,7 +34,7 @@ pub(crate) enum PlatformCommand {
         #[arg(long, value_name = "URL")]
         merchant_url: Option<String>,
         #[command(flatten)]
-        via: Via,
+        via: ApiArgs,
     },
     /// Remove domains from a merchant (POST unregisterMerchant).
     Unregister {
@@ -45,7 +48,7 @@ pub(crate) enum PlatformCommand {
         #[arg(long, value_name = "TEXT")]
         reason: String,
         #[command(flatten)]
-        via: Via,
+        via: ApiArgs,
     },
     /// Show what Apple holds for a merchant (GET merchant/{id}).
     Details {
@@ -53,30 +56,8 @@ pub(crate) enum PlatformCommand {
         #[arg(long, value_name = "ID")]
         partner_merchant_id: String,
         #[command(flatten)]
-        via: Via,
+        via: ApiArgs,
     },
-}
-
-/// How to reach Apple as the platform.
-#[derive(Args)]
-pub(crate) struct Via {
-    #[command(flatten)]
-    identity: IdentityArgs,
-    #[command(flatten)]
-    host: HostArgs,
-    #[command(flatten)]
-    connection: ConnectionArgs,
-}
-
-impl Via {
-    fn client(&self) -> Result<applepay_gateway::BlockingGateway, Failure> {
-        api_client(
-            &self.identity,
-            &self.host,
-            &self.connection,
-            IdentityRole::PlatformIntegrator,
-        )
-    }
 }
 
 pub(crate) fn platform(command: &PlatformCommand) -> Result<(), Failure> {
@@ -99,7 +80,7 @@ pub(crate) fn platform(command: &PlatformCommand) -> Result<(), Failure> {
             if let Some(url) = merchant_url {
                 merchant = merchant.with_merchant_url(url)?;
             }
-            via.client()?.register_merchant(&merchant)
+            via.client(PLATFORM)?.register_merchant(&merchant)
         }
         PlatformCommand::Unregister {
             partner_merchant_id,
@@ -108,13 +89,15 @@ pub(crate) fn platform(command: &PlatformCommand) -> Result<(), Failure> {
             via,
         } => {
             let domains: Vec<&str> = domains.iter().map(String::as_str).collect();
-            via.client()?
+            via.client(PLATFORM)?
                 .unregister_merchant(partner_merchant_id, &domains, reason)
         }
         PlatformCommand::Details {
             partner_merchant_id,
             via,
-        } => via.client()?.merchant_details(partner_merchant_id),
+        } => via
+            .client(IdentityRole::PlatformIntegrator)?
+            .merchant_details(partner_merchant_id),
     };
     print_answer(response)
 }

@@ -5,48 +5,22 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+#[path = "support/gateway_files.rs"]
+mod gateway_files;
 #[path = "../../gateway/tests/support/stand_in.rs"]
 mod stand_in;
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use applepay_crypto::mint::{GATEWAY_TEST_MERCHANT_ID, GatewayPki, IdentityVariant};
+use applepay_crypto::mint::{GATEWAY_TEST_MERCHANT_ID, IdentityVariant};
+use gateway_files::{assert_fails, files, path};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use stand_in::{Recorded, Reply, StandIn};
 
 const BASE: &str = "/paymentservices/v1/merchantId/merchant.com.example.gateway/merchantToken/";
 const EVENT: &[u8] = br#"{"merchantTokenEventType":"EXPIRED","merchantTokenIdentifier":"DNITHE1"}"#;
-
-struct Files {
-    pki: GatewayPki,
-    dir: PathBuf,
-}
-
-fn files() -> &'static Files {
-    static FILES: OnceLock<Files> = OnceLock::new();
-    FILES.get_or_init(|| {
-        let pki = GatewayPki::new(b"cli/tests/gateway_commands.rs").unwrap();
-        let dir = std::env::temp_dir().join(format!("applepay-gateway-cli-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let write = |name: &str, text: String| std::fs::write(dir.join(name), text).unwrap();
-        write("ca.pem", pki.gateway_ca_pem().unwrap());
-        write("identity.pem", pki.identity_cert_pem().unwrap());
-        write("identity.key", pki.identity_key_pem().unwrap());
-        write(
-            "platform.pem",
-            pki.identity_variant_pem(IdentityVariant::NoMarker).unwrap(),
-        );
-        Files { pki, dir }
-    })
-}
-
-fn path(name: &str) -> String {
-    files().dir.join(name).display().to_string()
-}
 
 /// Answers each endpoint as Apple documents it; anything else is a 404 in the merchant
 /// token API's error shape.
@@ -120,18 +94,6 @@ fn assert_ok(output: &Output, stdout: &[u8]) {
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert_eq!(output.stdout, stdout, "{stderr}");
     assert!(output.stderr.is_empty(), "{stderr}");
-}
-
-#[track_caller]
-fn assert_fails(output: &Output, kind: &str) -> String {
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(output.stdout.is_empty(), "stdout: {:?}", output.stdout);
-    assert!(
-        stderr.starts_with(&format!("error: {kind}: ")),
-        "wanted {kind}, got {stderr}"
-    );
-    stderr
 }
 
 #[track_caller]
@@ -225,7 +187,7 @@ fn merchant_token_commands_print_apples_answer() {
 #[test]
 fn platform_commands_use_the_platform_identity() {
     let gateway = stand_in();
-    let platform = path("platform.pem");
+    let platform = path("no-marker.pem");
     let key = path("identity.key");
     let with_identity = |args: &[&str]| {
         let mut all = args.to_vec();
@@ -398,15 +360,7 @@ fn errors_have_their_kinds() {
 #[test]
 fn tls_refusals_are_tls() {
     let gateway = stand_in();
-    let foreign = files().dir.join("foreign.pem");
-    std::fs::write(
-        &foreign,
-        files()
-            .pki
-            .identity_variant_pem(IdentityVariant::Foreign)
-            .unwrap(),
-    )
-    .unwrap();
+    let foreign = path("foreign.pem");
     let refused = applepay(
         &gateway,
         &[
@@ -417,7 +371,7 @@ fn tls_refusals_are_tls() {
             "--token-id",
             "T",
             "--identity",
-            &foreign.display().to_string(),
+            &foreign,
             "--identity-key",
             &path("identity.key"),
         ],

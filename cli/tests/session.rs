@@ -4,58 +4,22 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+#[path = "support/gateway_files.rs"]
+mod gateway_files;
 #[path = "../../gateway/tests/support/stand_in.rs"]
 mod stand_in;
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use applepay_crypto::mint::{GATEWAY_TEST_MERCHANT_ID, GatewayPki, IdentityVariant};
+use applepay_crypto::mint::GATEWAY_TEST_MERCHANT_ID;
 use applepay_crypto::{APPLE_PAY_GATEWAY_HOSTS, MAX_MERCHANT_SESSION_LEN};
+use gateway_files::{assert_fails, files, path};
 use rustls::pki_types::pem::PemObject;
 use stand_in::{Reply, StandIn};
 
 const URL: &str = "https://apple-pay-gateway.apple.com/paymentservices/startSession";
 const SESSION: &[u8] = br#"{"epochTimestamp":1764600000000,"expiresAt":1764603600000,"merchantSessionIdentifier":"SSH0123456789ABCDEF","nonce":"4d4f","merchantIdentifier":"0F1E","domainName":"shop.example.com","displayName":"Example Shop","signature":"308006092a864886f7","operationalAnalyticsIdentifier":"Example:0F1E","retries":0,"pspId":"0F1E"}"#;
-
-/// The test PKI (one RSA key generation per test binary) and its files on disk.
-struct Files {
-    pki: GatewayPki,
-    dir: PathBuf,
-}
-
-fn files() -> &'static Files {
-    static FILES: OnceLock<Files> = OnceLock::new();
-    FILES.get_or_init(|| {
-        let pki = GatewayPki::new(b"tests/session.rs").unwrap();
-        let dir = std::env::temp_dir().join(format!("applepay-session-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let write = |name: &str, text: String| std::fs::write(dir.join(name), text).unwrap();
-        write("ca.pem", pki.gateway_ca_pem().unwrap());
-        write("identity.pem", pki.identity_cert_pem().unwrap());
-        write("identity.key", pki.identity_key_pem().unwrap());
-        for (name, variant) in [
-            ("expired.pem", IdentityVariant::Expired),
-            ("no-marker.pem", IdentityVariant::NoMarker),
-            ("foreign.pem", IdentityVariant::Foreign),
-        ] {
-            write(name, pki.identity_variant_pem(variant).unwrap());
-        }
-        // Another RSA key: the one in the repository's onboarding vectors.
-        let other = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../test-vectors/onboarding/rsa.pkcs1.pem"
-        );
-        std::fs::copy(other, dir.join("other.key")).unwrap();
-        Files { pki, dir }
-    })
-}
-
-fn path(name: &str) -> String {
-    files().dir.join(name).display().to_string()
-}
 
 fn stand_in(reply: Reply) -> StandIn {
     StandIn::start(files().pki.server_config().unwrap(), reply)
@@ -88,19 +52,6 @@ fn session(gateway: &StandIn, url: &str, extra: &[&str]) -> Output {
         .env_remove("APPLEPAY_KEY_PASSWORD")
         .output()
         .unwrap()
-}
-
-/// Asserts exit 1, nothing on stdout, and `error: <kind>: ` on stderr; returns stderr.
-#[track_caller]
-fn assert_fails(output: &Output, kind: &str) -> String {
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(output.stdout.is_empty(), "stdout: {:?}", output.stdout);
-    assert!(
-        stderr.starts_with(&format!("error: {kind}: ")),
-        "wanted {kind}, got {stderr}"
-    );
-    stderr
 }
 
 #[test]

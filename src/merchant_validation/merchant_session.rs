@@ -157,7 +157,7 @@ struct SessionFields {
 }
 
 /// The JSON object at the top of `bytes`, within `limit` bytes.
-fn json_object(
+pub(crate) fn json_object(
     bytes: &[u8],
     limit: usize,
     what: &'static str,

@@ -4,6 +4,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::error::Error;
+use crate::merchant_validation::merchant_session::json_object;
 
 /// Largest answer body read from an API call, in bytes. The same cap as the merchant
 /// session's: Apple's answers are a few hundred bytes (an event with its encrypted
@@ -22,17 +23,14 @@ impl ApiAnswer {
     /// ([`Error::InputTooLarge`] otherwise; anything but an object is
     /// [`Error::Malformed`]).
     pub fn from_json(bytes: &[u8]) -> Result<Self, Error> {
-        if bytes.len() > MAX_API_ANSWER_LEN {
-            return Err(Error::InputTooLarge {
-                limit: MAX_API_ANSWER_LEN,
-            });
-        }
-        match serde_json::from_slice::<serde_json::Value>(bytes) {
-            Ok(serde_json::Value::Object(_)) => Ok(Self {
-                bytes: bytes.to_vec(),
-            }),
-            _ => Err(Error::Malformed("gateway answer (not a JSON object)")),
-        }
+        json_object(
+            bytes,
+            MAX_API_ANSWER_LEN,
+            "gateway answer (not a JSON object)",
+        )?;
+        Ok(Self {
+            bytes: bytes.to_vec(),
+        })
     }
 
     /// The bytes exactly as Apple sent them.
