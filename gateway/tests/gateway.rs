@@ -535,3 +535,18 @@ fn an_explicit_proxy_is_used() {
     );
     assert_common(&gateway.request().unwrap(), "apple-pay-gateway.apple.com");
 }
+
+#[test]
+fn a_connect_to_host_name_is_resolved_first() {
+    // reqwest pins addresses, not names: `localhost` is resolved when the client is built.
+    let gateway = stand_in(Reply::json(200, b"{}"));
+    let rule = ConnectTo::parse(&format!(
+        "apple-pay-gateway.apple.com:443:localhost:{}",
+        gateway.addr.port()
+    ))
+    .unwrap();
+    let client =
+        BlockingGateway::new(Gateway::builder(identity()).roots(roots()).connect_to(rule)).unwrap();
+    assert_eq!(client.merchant_details("p").unwrap().body(), b"{}");
+    assert_common(&gateway.request().unwrap(), "apple-pay-gateway.apple.com");
+}
