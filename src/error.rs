@@ -116,6 +116,23 @@ pub enum Error {
     ///
     /// Fix the identity configuration before connecting: Apple's gateway would refuse it.
     MerchantIdentity(IdentityError),
+
+    /// The token verified, but its `transactionId` was already accepted while the token
+    /// is still within its window — by this process or, with a shared store, by another
+    /// instance (see [`crate::ReplayGuard`]). Reported after verification and before
+    /// decryption: the merchant key never saw the copy.
+    ///
+    /// Reject the token and do not retry it: it is a copy of a payment already taken.
+    Replay,
+
+    /// The replay store could not say whether the token's `transactionId` was seen: it is
+    /// unreachable or failing, or (the in-memory store) full of ids that have not expired
+    /// yet. The payload says which. The token was refused — replay protection fails
+    /// closed — and its id was not recorded.
+    ///
+    /// Retry once the store is back; for [`crate::MemoryReplayGuard`], give it a larger
+    /// capacity (its docs say how to size it).
+    ReplayStore(&'static str),
 }
 
 impl Error {
@@ -137,6 +154,8 @@ impl Error {
             Self::InvalidParameter(_) => "invalid_parameter",
             Self::MerchantIdentity(_) => "identity",
             Self::PaymentData(_) => "payment_data",
+            Self::Replay => "replay",
+            Self::ReplayStore(_) => "replay_store",
         }
     }
 }
@@ -162,6 +181,8 @@ impl fmt::Display for Error {
             Self::InvalidParameter(what) => write!(f, "invalid parameter: {what}"),
             Self::MerchantIdentity(e) => write!(f, "unusable merchant identity: {e}"),
             Self::PaymentData(what) => write!(f, "unusable payment data field {what}"),
+            Self::Replay => f.write_str("transaction id already accepted: the token is a replay"),
+            Self::ReplayStore(why) => write!(f, "replay store unavailable: {why}"),
         }
     }
 }

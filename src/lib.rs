@@ -15,6 +15,11 @@
 //!    with [`Keyring::decrypt_plaintext`], into the authenticated [`Plaintext`] itself, of
 //!    which the typed view ([`Plaintext::payment`]) is a convenience that can fail
 //!    ([`Error::PaymentData`]) without losing the payment.
+//! 4. Inside the signing-time window the same token verifies as often as it is sent:
+//!    [`Keyring::decrypt_once`] (and [`Keyring::decrypt_plaintext_once`]) first records
+//!    the token's transactionId in a [`ReplayGuard`] — [`MemoryReplayGuard`] for one
+//!    process, a shared store such as Redis for a fleet — so a copy is [`Error::Replay`]
+//!    and never reaches the key.
 //!
 //! Verification must come first. The token is encrypted to your *public* key with an
 //! ephemeral key the sender chooses, so anyone can make a token that decrypts; only
@@ -163,6 +168,10 @@ pub use server_api::{
     PlatformRequests,
 };
 pub use time::UnixTime;
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+pub use token::MemoryReplayGuard;
+pub use token::ReplayGuard;
 pub use token::{
     APPLE_ROOT_CA_G3_DER, AuthenticationResponse, CardArt, CardMetadata, CurrencyCode,
     DEFAULT_MAX_AGE, ExpirationDate, Keyring, MAX_ANCHOR_INPUT_LEN, MAX_CERTIFICATES,

@@ -15,6 +15,7 @@ use crate::public_key_hash::PublicKeyHash;
 use crate::token::model::PaymentToken;
 use crate::token::payment::Payment;
 use crate::token::plaintext::Plaintext;
+use crate::token::replay::ReplayGuard;
 use crate::token::verify::VerifiedToken;
 
 /// The merchant keys a backend decrypts with: during certificate rotation there are two
@@ -164,6 +165,68 @@ impl Keyring {
     /// `wrappedKey` does not unwrap to a 16-byte key, or the data was altered.
     pub fn decrypt_plaintext(&self, token: &VerifiedToken) -> Result<Plaintext, Error> {
         self.decrypt_unverified(token.token())
+    }
+
+    /// [`Keyring::decrypt`] that accepts each transaction once: the token's
+    /// transactionId is checked and recorded in `guard` first, so a copy of a token
+    /// already accepted is [`Error::Replay`] and never reaches the key.
+    ///
+    /// The id is kept only when this returns `Ok`: on any error after it was recorded
+    /// (no matching key, decryption failed, unusable payment data) it is released, so
+    /// the same token is accepted once the cause is fixed. See
+    /// [`Keyring::decrypt_plaintext_once`] for the window and the errors.
+    pub fn decrypt_once<G: ReplayGuard + ?Sized>(
+        &self,
+        token: &VerifiedToken,
+        guard: &G,
+    ) -> Result<Payment, Error> {
+        self.once(token, guard, |token| {
+            self.decrypt_plaintext(token)?
+                .into_payment()
+                .map_err(|(e, _)| e)
+        })
+    }
+
+    /// [`Keyring::decrypt_plaintext`] that accepts each transaction once: after
+    /// verification and before decryption, the token's canonical transaction id
+    /// ([`PaymentToken::transaction_id_hex`]) is checked and recorded in `guard`
+    /// atomically, as of the time the token was verified at
+    /// ([`VerifiedToken::verified_at`]) and until its forget instant
+    /// ([`VerifiedToken::forget_at`]: signing time + maximum age + clock skew, when the
+    /// token fails verification anyway). A token whose decryption then fails has its id
+    /// released (the release's own failure is ignored: the id then stays recorded until
+    /// its forget instant).
+    ///
+    /// Errors: [`Error::Replay`] for a copy of a token already accepted;
+    /// [`Error::ReplayStore`] when the guard cannot answer (the token is refused);
+    /// [`Error::InvalidParameter`] for a token verified with
+    /// [`PaymentToken::verify_at_signing_time`], which has no window to guard; then
+    /// those of [`Keyring::decrypt_plaintext`].
+    pub fn decrypt_plaintext_once<G: ReplayGuard + ?Sized>(
+        &self,
+        token: &VerifiedToken,
+        guard: &G,
+    ) -> Result<Plaintext, Error> {
+        self.once(token, guard, |token| self.decrypt_plaintext(token))
+    }
+
+    fn once<G: ReplayGuard + ?Sized, T>(
+        &self,
+        token: &VerifiedToken,
+        guard: &G,
+        decrypt: impl FnOnce(&VerifiedToken) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let window = token.replay_window().ok_or(Error::InvalidParameter(
+            "replay protection needs a token verified against the current time, not at its signing time",
+        ))?;
+        let id = token.token().transaction_id_hex();
+        guard.check_and_record(id, window.verified_at, window.forget_at)?;
+        let result = decrypt(token);
+        if result.is_err() {
+            // Best effort: if the store is gone the id stays until its forget instant.
+            let _ = guard.release(id);
+        }
+        result
     }
 
     /// Decrypts a token that has *not* been verified. Reachable from outside only through

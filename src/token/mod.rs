@@ -1,7 +1,8 @@
 //! The payment path, in flow order: the token model ([`PaymentToken`], parse only), the
 //! CMS signature (`cms`), Apple's certificate chain (`anchors`, `chain`), verification
 //! ([`VerifiedToken`]), the [`Keyring`] that picks the merchant key, decryption (`kdf`,
-//! `decrypt`), the authenticated [`Plaintext`] and its typed view, [`Payment`].
+//! `decrypt`), the authenticated [`Plaintext`] and its typed view, [`Payment`]; and replay
+//! protection ([`ReplayGuard`]), run between verification and decryption.
 //!
 //! Uses [`crate::onboarding`] (certificates, merchant id hashes), [`crate::keys`],
 //! [`crate::provider`] and the shared vocabulary; nothing below uses it.
@@ -23,6 +24,7 @@ pub(crate) mod payment;
 pub(crate) mod payment_fields;
 pub(crate) mod payment_parse;
 pub(crate) mod plaintext;
+pub(crate) mod replay;
 pub(crate) mod verify;
 
 pub use anchors::{
@@ -38,4 +40,7 @@ pub use payment_fields::{
     AuthenticationResponse, CardArt, CardMetadata, CurrencyCode, ExpirationDate, PaymentDataType,
 };
 pub use plaintext::Plaintext;
+#[cfg(feature = "std")]
+pub use replay::MemoryReplayGuard;
+pub use replay::ReplayGuard;
 pub use verify::{DEFAULT_MAX_AGE, MAX_CLOCK_SKEW, VerifiedToken, Verifier};

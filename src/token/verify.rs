@@ -98,6 +98,17 @@ pub struct VerifiedToken {
     token: PaymentToken,
     signing_time: UnixTime,
     leaf: Arc<Leaf>,
+    /// Set by [`PaymentToken::verify`]: the verification time and the forget instant.
+    window: Option<ReplayWindow>,
+}
+
+/// What a replay guard needs to know about a token verified against a time.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ReplayWindow {
+    /// The `now` the token was verified at.
+    pub(crate) verified_at: UnixTime,
+    /// Signing time + maximum age + [`MAX_CLOCK_SKEW`].
+    pub(crate) forget_at: UnixTime,
 }
 
 impl VerifiedToken {
@@ -125,6 +136,27 @@ impl VerifiedToken {
     pub fn leaf_not_after(&self) -> UnixTime {
         self.leaf.not_after
     }
+
+    /// The time the token was verified at (the `now` given to [`PaymentToken::verify`]);
+    /// `None` for [`PaymentToken::verify_at_signing_time`].
+    #[must_use]
+    pub fn verified_at(&self) -> Option<UnixTime> {
+        self.window.map(|w| w.verified_at)
+    }
+
+    /// The instant from which a replay guard may forget this token's transaction id:
+    /// signing time + the maximum age it was verified with + [`MAX_CLOCK_SKEW`]. From
+    /// then on the token fails the signing-time check of any verifier whose clock is
+    /// within the skew of this one. `None` for [`PaymentToken::verify_at_signing_time`],
+    /// which has no window: such a token cannot be guarded against replays.
+    #[must_use]
+    pub fn forget_at(&self) -> Option<UnixTime> {
+        self.window.map(|w| w.forget_at)
+    }
+
+    pub(crate) fn replay_window(&self) -> Option<ReplayWindow> {
+        self.window
+    }
 }
 
 impl PaymentToken {
@@ -144,13 +176,19 @@ impl PaymentToken {
         now: UnixTime,
         max_age: Duration,
     ) -> Result<VerifiedToken, Error> {
-        let verified = self.verify_signature(verifier, Some(now))?;
+        let mut verified = self.verify_signature(verifier, Some(now))?;
         let signing = verified.signing_time;
         let too_new = signing > now.saturating_add_secs(MAX_CLOCK_SKEW.as_secs());
         let too_old = signing < now.saturating_sub_secs(max_age.as_secs());
         if too_new || too_old {
             return Err(Error::SigningTimeOutOfWindow);
         }
+        verified.window = Some(ReplayWindow {
+            verified_at: now,
+            forget_at: signing
+                .saturating_add_secs(max_age.as_secs())
+                .saturating_add_secs(MAX_CLOCK_SKEW.as_secs()),
+        });
         Ok(verified)
     }
 
@@ -197,6 +235,7 @@ impl PaymentToken {
             token: self.clone(),
             signing_time: cms.signing_time,
             leaf,
+            window: None,
         })
     }
 }
