@@ -1,6 +1,7 @@
 //! The cost of one replay check in the in-memory guard with 1 M live transaction ids
-//! (`replay/memory_check`: a new id recorded while the oldest one expires, the steady
-//! state of a server at its capacity), and of refusing a replay (`replay/memory_replay`).
+//! (`replay/memory_check`: a new id recorded while the oldest ones expire, the steady
+//! state of a server taking 2,500 tokens a second with a 400 s window), and of refusing a
+//! replay (`replay/memory_replay`).
 //!
 //! ```text
 //! cargo bench --bench replay
@@ -12,8 +13,14 @@ use std::time::{Duration, Instant};
 use applepay_crypto::{Error, MemoryReplayGuard, ReplayGuard, UnixTime};
 use criterion::{Criterion, criterion_group, criterion_main};
 
-/// Live ids in the guard while measuring.
-const LIVE: u64 = 1_000_000;
+/// Ids recorded per second (of the callers' time).
+const RATE: u64 = 2_500;
+
+/// Seconds an id is kept: its forget instant minus the time it was recorded.
+const WINDOW: u64 = 400;
+
+/// Live ids in the guard while measuring: 1 M.
+const LIVE: u64 = RATE * WINDOW;
 
 /// Transaction id `n` as the guard receives it: 64 lower-case hex digits, the number in
 /// the last 16 (the rest a fixed pattern, as random as any other).
@@ -28,17 +35,18 @@ fn as_str(id: &[u8; 64]) -> &str {
 }
 
 fn memory(c: &mut Criterion) {
-    // Id n is recorded at second n and forgotten at second n + LIVE: at second t the live
-    // ids are t - LIVE + 1 ..= t, so each check of a new id also expires one.
-    let at = UnixTime::since_unix_epoch;
-    let guard = MemoryReplayGuard::with_capacity(usize::try_from(LIVE).expect("fits"));
-    for n in 1..=LIVE {
+    // Id n is recorded at second n / RATE and forgotten WINDOW seconds later: once the
+    // guard is warm, a second's worth of ids expires as each second begins.
+    let now = |n: u64| UnixTime::since_unix_epoch(n / RATE);
+    let forget = |n: u64| UnixTime::since_unix_epoch(n / RATE + WINDOW);
+    let guard = MemoryReplayGuard::with_capacity(usize::try_from(LIVE + RATE).expect("fits"));
+    for n in 0..LIVE {
         guard
-            .check_and_record(as_str(&id(n)), at(n), at(n + LIVE))
+            .check_and_record(as_str(&id(n)), now(n), forget(n))
             .expect("room");
     }
     assert_eq!(guard.len() as u64, LIVE);
-    let mut next = LIVE + 1;
+    let mut next = LIVE;
     // Ids precomputed per batch, so the measurement holds the guard's work only.
     let mut ids: Vec<[u8; 64]> = Vec::with_capacity(1 << 16);
 
@@ -51,26 +59,30 @@ fn memory(c: &mut Criterion) {
                 let chunk = left.min(1 << 16);
                 ids.clear();
                 ids.extend((next..next + chunk).map(id));
+                let mut refused = 0u64;
                 let start = Instant::now();
                 for (k, id) in ids.iter().enumerate() {
                     let n = next + k as u64;
-                    let r = guard.check_and_record(black_box(as_str(id)), at(n), at(n + LIVE));
-                    debug_assert!(r.is_ok());
-                    black_box(r).ok();
+                    let r = guard.check_and_record(black_box(as_str(id)), now(n), forget(n));
+                    refused += u64::from(r.is_err());
                 }
                 spent += start.elapsed();
+                assert_eq!(refused, 0, "every id is new and the guard has room");
                 next += chunk;
                 left -= chunk;
             }
             spent
         });
     });
-    assert_eq!(guard.len() as u64, LIVE, "steady state: one in, one out");
+    let live = guard.len() as u64;
+    assert!(
+        (LIVE - RATE..=LIVE).contains(&live),
+        "steady state: {live} ids"
+    );
     let seen = id(next - 1);
-    let now = at(next - 1);
     group.bench_function("memory_replay", |b| {
         b.iter(|| {
-            let r = guard.check_and_record(black_box(as_str(&seen)), now, at(next + LIVE));
+            let r = guard.check_and_record(black_box(as_str(&seen)), now(next), forget(next));
             assert_eq!(r, Err(Error::Replay));
         });
     });

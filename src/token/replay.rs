@@ -58,8 +58,8 @@ pub use memory::MemoryReplayGuard;
 
 #[cfg(feature = "std")]
 mod memory {
-    use core::cmp::Reverse;
-    use std::collections::{BinaryHeap, HashMap};
+    use alloc::vec::Vec;
+    use std::collections::{BTreeMap, HashMap};
     use std::sync::{Mutex, MutexGuard, PoisonError};
 
     use super::ReplayGuard;
@@ -77,9 +77,9 @@ mod memory {
     /// signing time + maximum age + [`crate::MAX_CLOCK_SKEW`], at most max age + 2 ×
     /// skew after verification (7 minutes with [`crate::DEFAULT_MAX_AGE`]). The capacity
     /// must therefore cover the peak rate of *accepted* tokens times that window: 100
-    /// tokens per second × 420 s = 42,000 ids. Each live id costs about 100 bytes (hash
-    /// table entry and expiry heap entry, with their slack), so 1 M ids need about
-    /// 100–150 MB. Nothing is allocated up front.
+    /// tokens per second × 420 s = 42,000 ids. Each live id costs about 100 bytes (its
+    /// hash table entry and its place in the expiry queue, with their slack), so 1 M ids
+    /// need about 100–150 MB. Nothing is allocated up front.
     ///
     /// **Full means refuse.** When every slot holds an id that has not expired, a new id
     /// is refused with [`Error::ReplayStore`] (fail closed: accepting it unrecorded would
@@ -87,7 +87,8 @@ mod memory {
     /// passes them, so a guard sized for its traffic never fills.
     ///
     /// Check-and-record is atomic behind one lock; a check costs a hash-table probe and,
-    /// for a new id, a heap push (see `benches/replay.rs`).
+    /// for a new id, an insertion and an append to the queue of its forget second (see
+    /// `benches/replay.rs`).
     #[derive(Debug)]
     pub struct MemoryReplayGuard {
         capacity: usize,
@@ -98,10 +99,12 @@ mod memory {
     struct State {
         /// Each live id with its forget instant (seconds since the epoch).
         live: HashMap<Id, u64>,
-        /// The same ids by forget instant, soonest first. Entries of ids since released
-        /// or re-recorded are stale; they are skipped when popped, and the heap is rebuilt
-        /// when they pile up.
-        expiry: BinaryHeap<Reverse<(u64, Id)>>,
+        /// The same ids grouped by forget instant, soonest first: expiring drops whole
+        /// seconds at once. Entries of ids since released or re-recorded are stale; they
+        /// are skipped when dropped, and the queue is rebuilt when they pile up.
+        expiry: BTreeMap<u64, Vec<Id>>,
+        /// Entries in `expiry`, stale ones included.
+        queued: usize,
     }
 
     impl MemoryReplayGuard {
@@ -135,14 +138,14 @@ mod memory {
 
         fn lock(&self) -> MutexGuard<'_, State> {
             // Nothing under the lock panics on input; should it ever, the state is still
-            // a set of ids with instants (at worst a stale heap entry), so go on with it.
+            // a set of ids with instants (at worst a stale queue entry), so go on with it.
             self.state.lock().unwrap_or_else(PoisonError::into_inner)
         }
 
-        /// Entries in the expiry heap, stale ones included.
+        /// Entries in the expiry queue, stale ones included.
         #[cfg(test)]
-        pub(super) fn heap_len(&self) -> usize {
-            self.lock().expiry.len()
+        pub(super) fn queued(&self) -> usize {
+            self.lock().queued
         }
     }
 
@@ -162,14 +165,32 @@ mod memory {
     impl State {
         /// Drops every id whose forget instant is not after `now`.
         fn expire(&mut self, now: u64) {
-            while let Some(Reverse((at, id))) = self.expiry.peek().copied() {
-                if at > now {
+            while let Some(second) = self.expiry.first_entry() {
+                if *second.key() > now {
                     break;
                 }
-                self.expiry.pop();
-                if self.live.get(&id) == Some(&at) {
-                    self.live.remove(&id);
+                let (at, ids) = second.remove_entry();
+                self.queued = self.queued.saturating_sub(ids.len());
+                for id in ids {
+                    if self.live.get(&id) == Some(&at) {
+                        self.live.remove(&id);
+                    }
                 }
+            }
+        }
+
+        fn record(&mut self, id: Id, forget_at: u64) {
+            self.live.insert(id, forget_at);
+            self.expiry.entry(forget_at).or_default().push(id);
+            self.queued = self.queued.saturating_add(1);
+            // Releases leave stale entries; keep the queue within twice the live set.
+            if self.queued > self.live.len().saturating_mul(2).saturating_add(64) {
+                let mut expiry: BTreeMap<u64, Vec<Id>> = BTreeMap::new();
+                for (id, at) in &self.live {
+                    expiry.entry(*at).or_default().push(*id);
+                }
+                self.expiry = expiry;
+                self.queued = self.live.len();
             }
         }
     }
@@ -200,13 +221,7 @@ mod memory {
                 state.live.remove(&id);
                 return Ok(());
             }
-            state.live.insert(id, forget_at);
-            state.expiry.push(Reverse((forget_at, id)));
-            // Releases leave stale heap entries; keep the heap within twice the live set.
-            if state.expiry.len() > state.live.len().saturating_mul(2).saturating_add(64) {
-                let State { live, expiry } = &mut *state;
-                *expiry = live.iter().map(|(id, at)| Reverse((*at, *id))).collect();
-            }
+            state.record(id, forget_at);
             Ok(())
         }
 
@@ -279,12 +294,12 @@ mod tests {
     }
 
     #[test]
-    fn release_forgets_an_id_and_stale_heap_entries_do_not_evict_it_later() {
+    fn release_forgets_an_id_and_stale_queue_entries_do_not_evict_it_later() {
         let guard = MemoryReplayGuard::with_capacity(8);
         assert_eq!(guard.check_and_record(&id(7), at(100), at(200)), Ok(()));
         assert_eq!(guard.release(&id(7)), Ok(()));
         assert!(guard.is_empty());
-        // Recorded again with a later forget instant: the heap's first entry (200) is
+        // Recorded again with a later forget instant: the queue's first entry (200) is
         // stale and must not drop the new record.
         assert_eq!(guard.check_and_record(&id(7), at(150), at(400)), Ok(()));
         assert_eq!(
@@ -295,13 +310,13 @@ mod tests {
     }
 
     #[test]
-    fn many_releases_keep_the_heap_bounded() {
+    fn many_releases_keep_the_queue_bounded() {
         let guard = MemoryReplayGuard::with_capacity(4);
         for _ in 0..10_000 {
             assert_eq!(guard.check_and_record(&id(1), at(0), at(1_000)), Ok(()));
             assert_eq!(guard.release(&id(1)), Ok(()));
         }
-        assert!(guard.heap_len() <= 64 + 1, "{}", guard.heap_len());
+        assert!(guard.queued() <= 66, "{}", guard.queued());
     }
 
     #[test]
