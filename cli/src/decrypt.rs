@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use applepay_crypto::{
-    Error, Keyring, MAX_TOKEN_LEN, PaymentToken, Plaintext, Verifier, dangerous,
+    Error, Keyring, MAX_TOKEN_LEN, PaymentToken, Plaintext, ReplayGuard, Verifier, dangerous,
 };
 use clap::Args;
 use zeroize::Zeroizing;
@@ -20,6 +20,7 @@ use zeroize::Zeroizing;
 use crate::Failure;
 use crate::io::{SecretStdout, read_input, write_stdout};
 use crate::keys::{PasswordArgs, load_keyring};
+use crate::replay::open_replay_store;
 use crate::verify::{AT_SIGNING_TIME_WARNING, TimeArgs, load_verifier, verify};
 
 #[derive(Args)]
@@ -55,6 +56,13 @@ pub(crate) struct DecryptArgs {
     /// DANGEROUS: decrypt without verifying the token's signature, chain or signing time.
     #[arg(long, conflicts_with_all = ["at", "at_signing_time", "max_age", "roots"])]
     pub(crate) skip_verify: bool,
+    /// Accept each transactionId once, after verification and before decryption: `memory`
+    /// (this process: a batch's jobs share it) or `redis://HOST:PORT[/DB]` (shared by
+    /// every process using that server). A copy is `error: replay: …`; a store that
+    /// cannot answer refuses the token (`error: replay_store: …`).
+    #[arg(long, value_name = "memory|redis://HOST:PORT[/DB]",
+          conflicts_with_all = ["skip_verify", "at_signing_time"])]
+    pub(crate) replay_store: Option<String>,
 }
 
 pub(crate) fn decrypt(args: &DecryptArgs, warnings: &mut Vec<String>) -> Result<(), Failure> {
@@ -73,26 +81,37 @@ pub(crate) fn decrypt(args: &DecryptArgs, warnings: &mut Vec<String>) -> Result<
     if args.time.at_signing_time {
         warnings.push(AT_SIGNING_TIME_WARNING.into());
     }
+    let guard = args
+        .replay_store
+        .as_deref()
+        .map(open_replay_store)
+        .transpose()?;
+    let guard = guard.as_deref();
     let Some(token_path) = &args.token else {
-        return decrypt_batch(args, &keyring, verifier.as_ref());
+        return decrypt_batch(args, &keyring, verifier.as_ref(), guard);
     };
     let token = PaymentToken::from_json(&read_input(token_path)?)?;
-    let plaintext = decrypt_one(&token, &keyring, verifier.as_ref(), &args.time)?;
+    let plaintext = decrypt_one(&token, &keyring, verifier.as_ref(), &args.time, guard)?;
     write_stdout(plaintext.as_bytes())
 }
 
-/// Verifies (unless `verifier` is `None`, i.e. `--skip-verify`) and decrypts one token to
-/// its authenticated plaintext. The CLI never builds the typed view, so no field of the
-/// payment data can keep it from printing an authentic plaintext.
+/// Verifies (unless `verifier` is `None`, i.e. `--skip-verify`), checks the transaction id
+/// against `guard` (`--replay-store`) and decrypts one token to its authenticated
+/// plaintext. The CLI never builds the typed view, so no field of the payment data can
+/// keep it from printing an authentic plaintext.
 pub(crate) fn decrypt_one(
     token: &PaymentToken,
     keyring: &Keyring,
     verifier: Option<&Verifier>,
     time: &TimeArgs,
+    guard: Option<&dyn ReplayGuard>,
 ) -> Result<Plaintext, Error> {
-    match verifier {
-        None => dangerous::decrypt_plaintext_unverified(keyring, token),
-        Some(verifier) => keyring.decrypt_plaintext(&verify(token, verifier, time)?),
+    match (verifier, guard) {
+        (None, _) => dangerous::decrypt_plaintext_unverified(keyring, token),
+        (Some(verifier), None) => keyring.decrypt_plaintext(&verify(token, verifier, time)?),
+        (Some(verifier), Some(guard)) => {
+            keyring.decrypt_plaintext_once(&verify(token, verifier, time)?, guard)
+        }
     }
 }
 
@@ -122,6 +141,7 @@ pub(crate) fn decrypt_batch(
     args: &DecryptArgs,
     keyring: &Keyring,
     verifier: Option<&Verifier>,
+    guard: Option<&dyn ReplayGuard>,
 ) -> Result<(), Failure> {
     let Some(path) = &args.batch else {
         return Err(Failure::Usage("--token or --batch is required".into()));
@@ -175,7 +195,10 @@ pub(crate) fn decrypt_batch(
                         loop {
                             let i = next.fetch_add(1, Ordering::Relaxed);
                             let Some(line) = lines.get(i) else { break };
-                            done.push((i, guarded_line(line, keyring, verifier, &args.time)));
+                            done.push((
+                                i,
+                                guarded_line(line, keyring, verifier, &args.time, guard),
+                            ));
                         }
                         done
                     })
@@ -291,9 +314,10 @@ fn guarded_line(
     keyring: &Keyring,
     verifier: Option<&Verifier>,
     time: &TimeArgs,
+    guard: Option<&dyn ReplayGuard>,
 ) -> Outcome {
     std::panic::catch_unwind(AssertUnwindSafe(|| {
-        batch_line(line, keyring, verifier, time)
+        batch_line(line, keyring, verifier, time, guard)
     }))
     .unwrap_or_else(|_| error_outcome("internal", "panic while decrypting this line", line.number))
 }
@@ -304,6 +328,7 @@ pub(crate) fn batch_line(
     keyring: &Keyring,
     verifier: Option<&Verifier>,
     time: &TimeArgs,
+    guard: Option<&dyn ReplayGuard>,
 ) -> Outcome {
     let result = match &line.content {
         LineContent::Token(bytes) => {
@@ -313,7 +338,7 @@ pub(crate) fn batch_line(
                 panic!("test hook: a panic on line {}", line.number);
             }
             PaymentToken::from_json(bytes)
-                .and_then(|token| decrypt_one(&token, keyring, verifier, time))
+                .and_then(|token| decrypt_one(&token, keyring, verifier, time, guard))
         }
         LineContent::TooLong => Err(Error::InputTooLarge {
             limit: MAX_TOKEN_LEN,

@@ -19,6 +19,7 @@ mod onboarding;
 #[cfg(feature = "pkcs11")]
 mod pkcs11;
 mod platform;
+mod replay;
 mod session;
 mod validation;
 mod verify;
