@@ -365,7 +365,8 @@ mod tests {
                         match guard.check_and_record(&id(round), at(100), at(500)) {
                             Ok(()) => won.fetch_add(1, Ordering::SeqCst),
                             Err(Error::Replay) => replayed.fetch_add(1, Ordering::SeqCst),
-                            Err(e) => panic!("{e}"),
+                            // Counted by neither: the assertions below fail.
+                            Err(_) => 0,
                         };
                     });
                 }
