@@ -59,6 +59,7 @@ pub use memory::MemoryReplayGuard;
 #[cfg(feature = "std")]
 mod memory {
     use alloc::vec::Vec;
+    use std::collections::hash_map::Entry;
     use std::collections::{BTreeMap, HashMap};
     use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -172,8 +173,10 @@ mod memory {
                 let (at, ids) = second.remove_entry();
                 self.queued = self.queued.saturating_sub(ids.len());
                 for id in ids {
-                    if self.live.get(&id) == Some(&at) {
-                        self.live.remove(&id);
+                    if let Entry::Occupied(live) = self.live.entry(id)
+                        && *live.get() == at
+                    {
+                        live.remove();
                     }
                 }
             }
