@@ -1,8 +1,9 @@
-//! `applepay`: the command-line face of `applepay-crypto`.
+//! `applepay`: the command-line face of `applepay-crypto` and `applepay-gateway`.
 //!
 //! A thin shell: argument parsing, file reading, and mapping errors to the stable kinds
-//! scripts rely on. Exit codes: 0 success, 1 a token/key error (`error: <kind>: <message>`
-//! as the first line of stderr), 2 a usage or file error.
+//! scripts rely on. Exit codes: 0 success, 1 a token, key or gateway error (`error:
+//! <kind>: <message>` as the first line of stderr), 2 a usage or file error, 75 an answer
+//! Apple does not have yet (`merchant-token public-key` answered 202).
 //!
 //! `decrypt --batch FILE` reads one token per line and writes one line per token, in input
 //! order: the plaintext JSON, or `{"error":"<kind>","message":"…"}`. Lines are read in
