@@ -6,44 +6,52 @@ use crate::error::Error;
 use crate::onboarding::merchant_id::MerchantIdHash;
 use crate::provider::MerchantKey;
 use crate::provider::{GCM_TAG_LEN, Provider};
-use crate::token::model::{PaymentToken, Version};
+use crate::token::model::Version;
 use crate::token::plaintext::Plaintext;
 
 /// Length of the AES-128-GCM key an `RSA_v1` token's `wrappedKey` holds.
 const RSA_V1_KEY_LEN: usize = 16;
 
-/// Decrypts `token` with `key`, whose merchant identity is `merchant` (the `PartyV` of
+/// What decryption needs of an envelope, whichever document carries it (a payment token,
+/// merchant token metadata): the scheme, the ephemeral key or wrapped key, the ciphertext.
+pub(crate) struct Sealed<'a> {
+    pub(crate) version: Version,
+    /// `EC_v1`: the ephemeral public key (DER `SubjectPublicKeyInfo`); `RSA_v1`: the
+    /// wrapped key.
+    pub(crate) key: &'a [u8],
+    /// Ciphertext with the 16-byte GCM tag at the end.
+    pub(crate) data: &'a [u8],
+    /// How errors name the key field and the data (`header.wrappedKey`, `data`, …).
+    pub(crate) key_path: &'static str,
+}
+
+/// Decrypts `sealed` with `key`, whose merchant identity is `merchant` (the `PartyV` of
 /// `EC_v1`'s key derivation; `RSA_v1` does not use it).
 ///
-/// `RSA_v1` runs an RSA private-key operation on `header.wrappedKey`; see
+/// `RSA_v1` runs an RSA private-key operation on the wrapped key; see
 /// [`MerchantKey::rsa_oaep_sha256_decrypt`] for why that must happen only for verified
-/// tokens.
+/// documents.
 pub(crate) fn decrypt(
     provider: &dyn Provider,
     key: &dyn MerchantKey,
     merchant: &MerchantIdHash,
-    token: &PaymentToken,
+    sealed: &Sealed<'_>,
 ) -> Result<Plaintext, Error> {
-    if token.data().len() < GCM_TAG_LEN {
+    if sealed.data.len() < GCM_TAG_LEN {
         return Err(Error::Malformed("data"));
     }
-    match token.version() {
+    match sealed.version {
         Version::EcV1 => {
-            let ephemeral = token
-                .ephemeral_public_key()
-                .ok_or(Error::Malformed("header.ephemeralPublicKey"))?;
-            let symmetric_key = kdf::ec_v1_key(provider, key, ephemeral, merchant)?;
-            let plaintext = provider.aes_gcm_open(&symmetric_key[..], token.data())?;
+            let symmetric_key = kdf::ec_v1_key(provider, key, sealed.key, merchant)?;
+            let plaintext = provider.aes_gcm_open(&symmetric_key[..], sealed.data)?;
             Ok(Plaintext::new(plaintext))
         }
         Version::RsaV1 => {
-            let wrapped = token
-                .wrapped_key()
-                .ok_or(Error::Malformed("header.wrappedKey"))?;
-            // Before the RSA operation: a `wrappedKey` of another length than the modulus
+            let wrapped = sealed.key;
+            // Before the RSA operation: a wrapped key of another length than the modulus
             // is not one (it holds bytes of the signed content Apple did not sign as a
             // wrapped key: see `envelope`).
-            envelope::check_wrapped_key_len(key.public_key_spki(), wrapped)?;
+            envelope::check_wrapped_key_len(key.public_key_spki(), wrapped, sealed.key_path)?;
             // Whatever went wrong with the ciphertext — padding, length, another key — is
             // one opaque error, whatever the key implementation reported. Only a key that
             // cannot unwrap at all (an HSM without the mechanism, a key not allowed to
@@ -56,7 +64,7 @@ pub(crate) fn decrypt(
             if symmetric_key.len() != RSA_V1_KEY_LEN {
                 return Err(Error::DecryptionFailed);
             }
-            let plaintext = provider.aes_gcm_open(&symmetric_key, token.data())?;
+            let plaintext = provider.aes_gcm_open(&symmetric_key, sealed.data)?;
             Ok(Plaintext::new(plaintext))
         }
     }

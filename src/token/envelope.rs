@@ -49,10 +49,15 @@ pub(crate) fn check_wrapped_key_shape(wrapped: &[u8]) -> Result<(), Error> {
 /// `RSA_v1`, before the RSA operation: the wrapped key is exactly as long as the modulus
 /// of the RSA key whose `SubjectPublicKeyInfo` is `spki_der`. A key that is not RSA cannot
 /// unwrap it ([`Error::DecryptionFailed`], as the RSA operation itself would report).
-pub(crate) fn check_wrapped_key_len(spki_der: &[u8], wrapped: &[u8]) -> Result<(), Error> {
+/// `what` names the wrapped key's field in the error.
+pub(crate) fn check_wrapped_key_len(
+    spki_der: &[u8],
+    wrapped: &[u8],
+    what: &'static str,
+) -> Result<(), Error> {
     match rsa_modulus_len(spki_der) {
         Some(len) if len == wrapped.len() => Ok(()),
-        Some(_) => Err(Error::Malformed("header.wrappedKey")),
+        Some(_) => Err(Error::Malformed(what)),
         None => Err(Error::DecryptionFailed),
     }
 }
@@ -110,15 +115,18 @@ mod tests {
         ))
         .unwrap();
         let spki = crate::MerchantKey::public_key_spki(&rsa);
-        assert_eq!(check_wrapped_key_len(spki, &[1; 256]), Ok(()));
+        assert_eq!(
+            check_wrapped_key_len(spki, &[1; 256], "header.wrappedKey"),
+            Ok(())
+        );
         for len in [255, 257, 0] {
             assert_eq!(
-                check_wrapped_key_len(spki, &vec![1; len]),
+                check_wrapped_key_len(spki, &vec![1; len], "header.wrappedKey"),
                 Err(Error::Malformed("header.wrappedKey"))
             );
         }
         assert_eq!(
-            check_wrapped_key_len(&P256_SPKI_PREFIX, &[1; 256]),
+            check_wrapped_key_len(&P256_SPKI_PREFIX, &[1; 256], "header.wrappedKey"),
             Err(Error::DecryptionFailed)
         );
     }

@@ -5,7 +5,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::fmt;
 
-use super::decrypt;
+use super::decrypt::{self, Sealed};
 use crate::error::Error;
 use crate::onboarding::merchant_cert::MerchantCertificate;
 use crate::onboarding::merchant_id::MerchantIdHash;
@@ -232,7 +232,16 @@ impl Keyring {
     /// Decrypts a token that has *not* been verified. Reachable from outside only through
     /// [`crate::dangerous`].
     pub(crate) fn decrypt_unverified(&self, token: &PaymentToken) -> Result<Plaintext, Error> {
-        let wanted = token.public_key_hash();
+        self.decrypt_sealed(token.public_key_hash(), &token.sealed())
+    }
+
+    /// Decrypts an envelope encrypted for the key whose hash is `wanted`. Callers hold a
+    /// verified document, or say loudly that they do not (`dangerous`).
+    pub(crate) fn decrypt_sealed(
+        &self,
+        wanted: &PublicKeyHash,
+        sealed: &Sealed<'_>,
+    ) -> Result<Plaintext, Error> {
         let mut result = Err(Error::NoMatchingKey { wanted: *wanted });
         // One key may serve several merchant identities; try each pairing in order.
         for entry in self.entries.iter().filter(|e| e.public_key_hash == *wanted) {
@@ -240,7 +249,7 @@ impl Keyring {
                 self.provider,
                 entry.key.as_ref(),
                 &entry.merchant_id_hash,
-                token,
+                sealed,
             );
             if !matches!(result, Err(Error::DecryptionFailed)) {
                 break;

@@ -10,6 +10,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use super::base64;
+use super::decrypt::Sealed;
 use super::envelope::{
     APPLICATION_DATA_LEN, TRANSACTION_ID_LEN, check_ephemeral_key, check_wrapped_key_shape,
 };
@@ -309,6 +310,25 @@ impl PaymentToken {
             self.transaction_id(),
             self.application_data().unwrap_or_default(),
         ]
+    }
+}
+
+impl PaymentToken {
+    /// The envelope decryption opens: version, key field, data.
+    pub(crate) fn sealed(&self) -> Sealed<'_> {
+        let (key_path, key) = match self.version() {
+            Version::EcV1 => (
+                "header.ephemeralPublicKey",
+                self.fields.get(self.fields.key),
+            ),
+            Version::RsaV1 => ("header.wrappedKey", self.fields.get(self.fields.key)),
+        };
+        Sealed {
+            version: self.version(),
+            key,
+            data: self.data(),
+            key_path,
+        }
     }
 }
 

@@ -208,19 +208,53 @@ impl PaymentToken {
         verifier: &Verifier,
         chain_time: Option<UnixTime>,
     ) -> Result<VerifiedToken, Error> {
-        let provider = verifier.provider;
-        let cms = CmsSignature::parse(self.signature())?;
+        let checked =
+            verifier.verify_detached(self.signature(), &self.signed_content(), chain_time)?;
+        Ok(VerifiedToken {
+            token: self.clone(),
+            signing_time: checked.signing_time,
+            leaf: checked.leaf,
+            window: None,
+        })
+    }
+}
+
+/// What [`Verifier::verify_detached`] found: when Apple signed, and with which leaf.
+pub(crate) struct CheckedSignature {
+    pub(crate) signing_time: UnixTime,
+    pub(crate) leaf: Arc<Leaf>,
+}
+
+impl Verifier {
+    /// Checks a detached CMS signature the way Apple signs payment tokens and merchant
+    /// token metadata: the signer is a leaf with Apple's marker, issued by an
+    /// intermediate with Apple's marker, issued by one of the anchors, both valid at
+    /// `chain_time` (or at the signing time, if `None`); the `messageDigest` attribute is
+    /// the SHA-256 of the concatenated `signed_content`; the signer's algorithm is the
+    /// one the leaf's key makes; the signature over the signed attributes holds.
+    ///
+    /// The signed content is a parameter because it differs between documents (a
+    /// payment token signs its transaction id too, merchant token metadata does not);
+    /// the signing-time window is the caller's to check.
+    pub(crate) fn verify_detached(
+        &self,
+        signature: &[u8],
+        signed_content: &[&[u8]],
+        chain_time: Option<UnixTime>,
+    ) -> Result<CheckedSignature, Error> {
+        let provider = self.provider;
+        let cms = CmsSignature::parse(signature)?;
         let time = chain_time.unwrap_or(cms.signing_time);
         let leaf = chain::verify_chain(
             provider,
-            &verifier.anchors,
-            &verifier.chain_cache,
+            &self.anchors,
+            &self.chain_cache,
             cms.certificates(),
             &cms.signer,
             time,
         )?;
 
-        let digest = provider.sha256(&self.signed_content());
+        let digest = provider.sha256(signed_content);
         // `ct_eq` on slices of different lengths is false.
         if !bool::from(digest.as_slice().ct_eq(cms.message_digest)) {
             return Err(Error::SignatureInvalid);
@@ -231,11 +265,9 @@ impl PaymentToken {
             return Err(Error::SignatureInvalid);
         }
         leaf.verify(provider, &cms.signed_attrs_der, cms.signature)?;
-        Ok(VerifiedToken {
-            token: self.clone(),
+        Ok(CheckedSignature {
             signing_time: cms.signing_time,
             leaf,
-            window: None,
         })
     }
 }
