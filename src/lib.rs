@@ -116,9 +116,10 @@ mod public_key_hash;
 mod time;
 
 // Folders by concern. Imports point one way, down this list of layers:
-// mint → token, server_api → merchant_validation → onboarding → keys → provider → shared
-// vocabulary.
+// mint → merchant_token → token, server_api → merchant_validation → onboarding → keys →
+// provider → shared vocabulary.
 mod keys;
+mod merchant_token;
 mod merchant_validation;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
@@ -141,7 +142,14 @@ pub use keys::MAX_PKCS12_BAGS;
 pub use keys::pkcs11;
 pub use keys::{
     MAX_KDF_WORK, MAX_KEY_INPUT_LEN, MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY,
-    MAX_SCRYPT_PARALLELIZATION, MAX_SCRYPT_WORK, PrivateKey, RSA_KEY_BITS,
+    MAX_SCRYPT_PARALLELIZATION, MAX_SCRYPT_WORK, P384_POINT_LEN, PrivateKey, RSA_KEY_BITS,
+    UsageKey,
+};
+pub use merchant_token::{
+    EncryptedTokenMetadata, MAX_AUTHENTICATION_TOKEN_LEN, MAX_EVENT_ID_LEN, MAX_METADATA_LEN,
+    MAX_USAGE_PACKAGE_LEN, MAX_WEB_SERVICE_URL_LEN, MerchantTokenEventId,
+    Mpan, TokenMetadata, TokenMetadataFields, TokenPublicKey, USAGE_CIPHERSUITE, USAGE_INFO_LABEL,
+    VerifiedTokenMetadata, seal_usage_metadata, seal_usage_package, usage_info,
 };
 pub use merchant_validation::{
     APPLE_PAY_GATEWAY_HOSTS, GatewayErrorResponse, Initiative, MAX_DISPLAY_NAME_LEN,

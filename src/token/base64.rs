@@ -146,7 +146,7 @@ pub(super) fn is_canonical(text: &[u8]) -> bool {
 }
 
 /// The decoding of `text` (see [`decode_into`]).
-pub(super) fn decode(text: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn decode(text: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(text.len() / 4 * 3);
     decode_into(text, &mut out)?;
     Some(out)

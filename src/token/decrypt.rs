@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::onboarding::merchant_id::MerchantIdHash;
 use crate::provider::MerchantKey;
 use crate::provider::{GCM_TAG_LEN, Provider};
-use crate::token::model::Version;
+use crate::token::model::{PaymentToken, Version};
 use crate::token::plaintext::Plaintext;
 
 /// Length of the AES-128-GCM key an `RSA_v1` token's `wrappedKey` holds.
@@ -23,6 +23,22 @@ pub(crate) struct Sealed<'a> {
     pub(crate) data: &'a [u8],
     /// How errors name the key field and the data (`header.wrappedKey`, `data`, …).
     pub(crate) key_path: &'static str,
+}
+
+impl PaymentToken {
+    /// The envelope decryption opens: version, key field, data.
+    pub(crate) fn sealed(&self) -> Sealed<'_> {
+        let (key_path, key) = match self.version() {
+            Version::EcV1 => ("header.ephemeralPublicKey", self.key_field()),
+            Version::RsaV1 => ("header.wrappedKey", self.key_field()),
+        };
+        Sealed {
+            version: self.version(),
+            key,
+            data: self.data(),
+            key_path,
+        }
+    }
 }
 
 /// Decrypts `sealed` with `key`, whose merchant identity is `merchant` (the `PartyV` of

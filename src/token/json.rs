@@ -134,6 +134,19 @@ pub(super) fn read_payment_data<'a>(
     read(input, what, Nested::default()).map(|nested| nested.0)
 }
 
+/// Whether `input` is one JSON value (surrounding whitespace allowed) in which no object,
+/// at any depth, repeats a key: the check the token's own reader makes, for documents
+/// read another way (merchant token metadata).
+pub(crate) fn is_json_without_duplicate_keys(input: &[u8]) -> bool {
+    let blamed = Cell::new(None);
+    let check = Check {
+        ctx: Ctx { blamed: &blamed },
+        path: "document",
+    };
+    let mut de = serde_json::Deserializer::from_slice(input);
+    check.deserialize(&mut de).and_then(|()| de.end()).is_ok()
+}
+
 /// Reads `input`, which must be one JSON object of kind `F` (surrounding whitespace
 /// allowed).
 ///

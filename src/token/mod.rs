@@ -8,14 +8,14 @@
 //! [`crate::provider`] and the shared vocabulary; nothing below uses it.
 
 pub(crate) mod anchors;
-mod base64;
+pub(crate) mod base64;
 mod ber;
 pub(crate) mod chain;
 pub(crate) mod chain_cache;
 pub(crate) mod cms;
 pub(crate) mod decrypt;
 pub(crate) mod envelope;
-mod json;
+pub(crate) mod json;
 pub(crate) mod json_string;
 pub(crate) mod kdf;
 pub(crate) mod keyring;

@@ -10,7 +10,6 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use super::base64;
-use super::decrypt::Sealed;
 use super::envelope::{
     APPLICATION_DATA_LEN, TRANSACTION_ID_LEN, check_ephemeral_key, check_wrapped_key_shape,
 };
@@ -299,6 +298,11 @@ impl PaymentToken {
         (self.fields.version == Version::RsaV1).then(|| self.fields.get(self.fields.key))
     }
 
+    /// The ephemeral public key (`EC_v1`) or the wrapped key (`RSA_v1`).
+    pub(crate) fn key_field(&self) -> &[u8] {
+        self.fields.get(self.fields.key)
+    }
+
     /// The parts whose concatenation the CMS signature covers, in order:
     /// ephemeral public key or wrapped key, data, transaction id, application data
     /// (`envelope` says why the concatenation is unambiguous).
@@ -310,25 +314,6 @@ impl PaymentToken {
             self.transaction_id(),
             self.application_data().unwrap_or_default(),
         ]
-    }
-}
-
-impl PaymentToken {
-    /// The envelope decryption opens: version, key field, data.
-    pub(crate) fn sealed(&self) -> Sealed<'_> {
-        let (key_path, key) = match self.version() {
-            Version::EcV1 => (
-                "header.ephemeralPublicKey",
-                self.fields.get(self.fields.key),
-            ),
-            Version::RsaV1 => ("header.wrappedKey", self.fields.get(self.fields.key)),
-        };
-        Sealed {
-            version: self.version(),
-            key,
-            data: self.data(),
-            key_path,
-        }
     }
 }
 
