@@ -4,7 +4,8 @@
 //! cargo run --example mint_vectors --features test-util
 //! ```
 //!
-//! It also writes `test-vectors/conformance/` (`support/conformance.rs`).
+//! It also writes `test-vectors/conformance/` (`support/conformance.rs`) and
+//! `test-vectors/merchant-token/` (`support/merchant_token.rs`).
 //!
 //! The output is deterministic (keys from a fixed seed, RFC 6979 signatures), so running
 //! it again changes nothing unless the simulator changed.
@@ -14,6 +15,8 @@ use std::path::Path;
 
 #[path = "support/conformance.rs"]
 mod conformance;
+#[path = "support/merchant_token.rs"]
+mod merchant_token;
 
 use applepay_crypto::mint::{Encoding, Fault, SAMPLE_PLAINTEXT, Signer, TestPki, TokenSpec};
 use applepay_crypto::{UnixTime, Version};
@@ -339,6 +342,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("wrote {}", folder.display());
     }
     conformance::write(&pki, signed, &dir.join("conformance"))?;
+    merchant_token::write(&pki, signed, &dir.join("merchant-token"))?;
     Ok(())
 }
 

@@ -39,6 +39,7 @@ mod envelope;
 #[cfg(feature = "rustls")]
 mod gateway;
 mod keys;
+mod metadata;
 mod pki;
 mod signed_data;
 mod spec;
@@ -46,5 +47,6 @@ mod spec;
 #[cfg(feature = "rustls")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
 pub use gateway::{GATEWAY_TEST_MERCHANT_ID, GatewayPki, IdentityVariant};
+pub use metadata::SAMPLE_METADATA;
 pub use pki::TestPki;
 pub use spec::{Certificates, Encoding, Fault, SAMPLE_PLAINTEXT, Signer, TokenSpec};

@@ -92,6 +92,10 @@ pub enum Fault {
     /// `RSA_v1`: the wrapped key is sent, and signed, with a leading zero byte: one byte
     /// longer than the modulus (`malformed`, before any RSA operation).
     WrappedKeyLongerThanModulus,
+    /// Merchant token metadata ([`TestPki::mint_metadata`](super::TestPki::mint_metadata))
+    /// signed with the payment token's rule, the transaction id and application data
+    /// appended to the signed content (`signature`).
+    PaymentTokenRule,
 }
 
 /// Which key signs the token's CMS signature: the leaf certificate's.

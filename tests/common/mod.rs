@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod merchant_token;
 pub mod payment_view;
 
 use std::collections::BTreeMap;
@@ -120,7 +121,7 @@ fn load(dir: &Path, prefix: &str) -> Vector {
 }
 
 /// Ring-style `Key = Value` lines; `#` starts a comment line.
-fn parse_case(text: &str) -> BTreeMap<String, String> {
+pub(crate) fn parse_case(text: &str) -> BTreeMap<String, String> {
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))

@@ -1,0 +1,101 @@
+//! Merchant token metadata and payment tokens are not interchangeable, and what the
+//! simulator mints verifies only under the metadata rule.
+
+mod common;
+
+use std::fs;
+
+use applepay_crypto::mint::{Fault, SAMPLE_METADATA, TestPki, TokenSpec};
+use applepay_crypto::{EncryptedTokenMetadata, Error, Keyring, PaymentToken, UnixTime, Verifier};
+
+fn read(path: &str) -> Vec<u8> {
+    fs::read(common::vectors_dir().join(path)).unwrap()
+}
+
+#[test]
+fn a_payment_token_is_not_metadata_and_back() {
+    assert_eq!(
+        EncryptedTokenMetadata::from_json(&read("minted-ber/token.json")).unwrap_err(),
+        Error::Malformed("header")
+    );
+    let metadata = read("merchant-token/ec-v1/metadata.json");
+    assert!(matches!(
+        PaymentToken::from_json(&metadata).unwrap_err(),
+        Error::Malformed(_) | Error::UnsupportedVersion(_)
+    ));
+}
+
+#[test]
+fn apple_root_does_not_trust_the_test_pki() {
+    let metadata =
+        EncryptedTokenMetadata::from_json(&read("merchant-token/ec-v1/metadata.json")).unwrap();
+    assert_eq!(
+        metadata
+            .verify_at_signing_time(&Verifier::new())
+            .unwrap_err()
+            .kind(),
+        "certificate_chain"
+    );
+}
+
+#[test]
+fn the_signing_time_has_no_maximum_age_but_no_future() {
+    let pki = TestPki::new(b"merchant token test").unwrap();
+    let signed = UnixTime::parse_rfc3339("2026-03-04T05:06:07Z").unwrap();
+    let spec = TokenSpec::new(SAMPLE_METADATA.as_bytes().to_vec(), signed);
+    let metadata =
+        EncryptedTokenMetadata::from_json(pki.mint_event(&spec).unwrap().as_bytes()).unwrap();
+    let verifier = pki.verifier();
+    let mut keyring = Keyring::new();
+    keyring.add_with_merchant_id(pki.merchant_key().unwrap(), pki.merchant_id());
+    for later in [0, 60, 86_400 * 365] {
+        let verified = metadata
+            .verify(&verifier, signed.saturating_add_secs(later))
+            .unwrap();
+        assert_eq!(verified.signing_time(), signed);
+        let plaintext = keyring.decrypt_metadata(&verified).unwrap();
+        assert_eq!(plaintext.as_bytes(), SAMPLE_METADATA.as_bytes());
+    }
+    assert!(
+        metadata
+            .verify(&verifier, signed.saturating_sub_secs(60))
+            .is_ok()
+    );
+    assert_eq!(
+        metadata
+            .verify(&verifier, signed.saturating_sub_secs(61))
+            .unwrap_err(),
+        Error::SigningTimeOutOfWindow
+    );
+}
+
+#[test]
+fn each_signature_fault_is_a_signature_error_for_both_schemes() {
+    let pki = TestPki::with_rsa(b"merchant token faults").unwrap();
+    let signed = UnixTime::parse_rfc3339("2026-03-04T05:06:07Z").unwrap();
+    for version in [
+        applepay_crypto::Version::EcV1,
+        applepay_crypto::Version::RsaV1,
+    ] {
+        for fault in [
+            Fault::PaymentTokenRule,
+            Fault::TamperedData,
+            Fault::BadMessageDigest,
+            Fault::TamperedSignature,
+        ] {
+            let mut spec = TokenSpec::new(SAMPLE_METADATA.as_bytes().to_vec(), signed);
+            spec.version = version;
+            spec.fault = Some(fault);
+            let metadata =
+                EncryptedTokenMetadata::from_json(pki.mint_metadata(&spec).unwrap().as_bytes())
+                    .unwrap();
+            assert_eq!(
+                metadata
+                    .verify_at_signing_time(&pki.verifier())
+                    .unwrap_err(),
+                Error::SignatureInvalid,
+                "{version:?} {fault:?}"
+            );
+        }
+    }
+}
