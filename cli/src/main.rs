@@ -16,6 +16,7 @@ mod gateway;
 mod io;
 mod keys;
 mod merchant_token;
+mod merchant_token_crypto;
 mod onboarding;
 #[cfg(feature = "pkcs11")]
 mod pkcs11;
@@ -32,6 +33,7 @@ use clap::{Parser, Subcommand};
 
 use crate::decrypt::{DecryptArgs, decrypt};
 use crate::merchant_token::{MerchantTokenApi, merchant_token_api};
+use crate::merchant_token_crypto::{MerchantTokenCryptoCommand, merchant_token_crypto};
 use crate::onboarding::{CertArgs, CsrArgs, HashArgs, KeygenArgs, cert, csr, hash, keygen};
 use crate::platform::{PlatformCommand, platform};
 use crate::session::{SessionArgs, session};
@@ -56,7 +58,8 @@ enum Command {
     /// Verify a payment token's signature, certificate chain and signing time, and print
     /// what was verified as JSON.
     Verify(VerifyArgs),
-    /// Generate a merchant private key (P-256, or RSA-2048 with --rsa) as PKCS#8 PEM.
+    /// Generate a merchant private key (P-256, RSA-2048 with --rsa, or P-384 with --p384)
+    /// as PKCS#8 PEM.
     Keygen(KeygenArgs),
     /// Make a certificate signing request (PEM) for a key, to upload to Apple.
     Csr(CsrArgs),
@@ -71,13 +74,24 @@ enum Command {
     /// Apple's answer byte for byte.
     Session(SessionArgs),
     /// Merchant tokens: fetch an event, unlink a token, update its notification URL, read
-    /// its public key (the Merchant Token Management API, with the Merchant Identity).
+    /// its public key (the Merchant Token Management API, with the Merchant Identity);
+    /// decrypt event metadata and seal usage information (the core's cryptography).
     #[command(subcommand)]
-    MerchantToken(MerchantTokenApi),
+    MerchantToken(MerchantTokenCommand),
     /// Register and unregister merchants' web domains with Apple, as a payment platform
     /// (the Web Merchant Registration API, with the platform integrator identity).
     #[command(subcommand)]
     Platform(PlatformCommand),
+}
+
+/// `applepay merchant-token <command>`: Apple's API calls and the cryptography around
+/// them, one group.
+#[derive(Subcommand)]
+enum MerchantTokenCommand {
+    #[command(flatten)]
+    Api(MerchantTokenApi),
+    #[command(flatten)]
+    Crypto(MerchantTokenCryptoCommand),
 }
 
 /// What went wrong, and how the process should exit.
@@ -114,7 +128,10 @@ fn main() -> ExitCode {
         Command::Cert(args) => cert(&args),
         Command::ValidationUrl(args) => validation_url(&args),
         Command::Session(args) => session(&args),
-        Command::MerchantToken(command) => merchant_token_api(&command),
+        Command::MerchantToken(MerchantTokenCommand::Api(command)) => merchant_token_api(&command),
+        Command::MerchantToken(MerchantTokenCommand::Crypto(command)) => {
+            merchant_token_crypto(&command, &mut warnings)
+        }
         Command::Platform(command) => platform(&command),
     };
     let code = match result {

@@ -15,6 +15,9 @@ pub(crate) struct KeygenArgs {
     /// Generate an RSA-2048 key (Merchant Identity) instead of P-256 (Payment Processing).
     #[arg(long)]
     pub(crate) rsa: bool,
+    /// Generate a P-384 key (merchant token usage information) instead of P-256.
+    #[arg(long, conflicts_with_all = ["rsa", "pkcs11"])]
+    pub(crate) p384: bool,
     /// Write the key to this new file (mode 0600; an existing file is never overwritten)
     /// instead of stdout.
     #[arg(long, value_name = "FILE", conflicts_with = "pkcs11")]
@@ -97,6 +100,13 @@ pub(crate) fn keygen(args: &KeygenArgs) -> Result<(), Failure> {
         return keygen_in_token(uri, args.rsa);
     }
     let mut rng = os_rng();
+    if args.p384 {
+        let pem = applepay_crypto::UsageKey::generate(&mut rng)?.to_pkcs8_pem()?;
+        return match &args.out {
+            None => write_stdout(pem.as_bytes()),
+            Some(path) => write_secret_file(path, pem.as_bytes()),
+        };
+    }
     let key = if args.rsa {
         PrivateKey::generate_rsa2048(&mut rng)?
     } else {
