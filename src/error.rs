@@ -80,7 +80,8 @@ pub enum Error {
 
     /// The token's `signingTime` is older than the allowed maximum age (the `max_age` of
     /// [`crate::PaymentToken::verify`], typically [`crate::DEFAULT_MAX_AGE`]), or lies
-    /// further in the future than [`crate::MAX_CLOCK_SKEW`]. Reported only for tokens
+    /// further in the future than [`crate::MAX_CLOCK_SKEW`] (merchant token metadata has
+    /// no maximum age, only the future limit). Reported only for tokens
     /// whose signature and chain hold.
     ///
     /// Reject the token: it may be a replay. Check your clock if this happens often.
@@ -103,6 +104,9 @@ pub enum Error {
     /// authentic. It is still there — [`crate::Keyring::decrypt_plaintext`] and
     /// [`crate::Plaintext::payment`] keep it when the typed view fails — to store, forward
     /// to a processor that reads it, or inspect.
+    ///
+    /// The typed view of merchant token metadata ([`crate::TokenMetadata::fields`]) reports
+    /// its unusable fields the same way (`mpan`, `expirationDate`, `metadata`).
     PaymentData(&'static str),
 
     /// A caller-supplied parameter is not acceptable (for example a display name longer

@@ -56,6 +56,14 @@
 //! # }
 //! ```
 //!
+//! Merchant tokens use the same steps: [`EncryptedTokenMetadata::from_json`],
+//! [`EncryptedTokenMetadata::verify`] into a [`VerifiedTokenMetadata`], and
+//! [`Keyring::decrypt_metadata`] into the MPAN's [`TokenMetadata`]; the usage information
+//! a merchant publishes is sealed with HPKE by [`seal_usage_metadata`] and
+//! [`seal_usage_package`] from a P-384 [`UsageKey`]. Apple's merchant-token notification
+//! is not authenticated: [`MerchantTokenEventId::from_notification_path`] checks only the
+//! event id's shape, and the event counts once fetched from Apple over mutual TLS.
+//!
 //! Onboarding comes before any token: [`PrivateKey::generate_p256`] (Payment Processing)
 //! or [`PrivateKey::generate_rsa2048`] (Merchant Identity) from the caller's RNG, a
 //! [`Csr`] to upload to Apple, the [`MerchantCertificate`] Apple returns — its

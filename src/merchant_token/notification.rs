@@ -22,9 +22,10 @@ const NOTIFICATION_SEGMENT: &str = "/notification/merchantToken/";
 /// 1 to [`MAX_EVENT_ID_LEN`] printable ASCII characters, none of `/`, `\`, `?`, `#`, `%`,
 /// space, and no `..`.
 ///
-/// Checking the shape says nothing about the event: it is real only once fetched from
-/// Apple over mutual TLS (see the [module docs](self) on why the notification is not
-/// authenticated).
+/// **The notification is not authenticated.** Anyone who knows or guesses the URL can
+/// send one, with any event id. Checking the shape says nothing about the event: treat the
+/// notification only as a hint to fetch the event from Apple's Merchant Token Management
+/// API over mutual TLS; the event counts only once Apple's authenticated answer says so.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct MerchantTokenEventId(String);
 
@@ -51,7 +52,11 @@ impl MerchantTokenEventId {
     ///
     /// A path of another shape is [`Error::Malformed`]`("notification path")`; an id that
     /// [`MerchantTokenEventId::parse`] refuses is [`Error::Malformed`]`("eventId")`.
-    /// Paths over 2,048 bytes are refused before searching them.
+    /// Paths over 2,048 bytes are refused before searching them
+    /// ([`Error::InputTooLarge`]).
+    ///
+    /// The request is not authenticated: the id it names is only a hint to fetch that
+    /// event from Apple over mutual TLS, and counts only once Apple answers.
     pub fn from_notification_path(path: &str) -> Result<Self, Error> {
         const MAX_PATH_LEN: usize = 2048;
         if path.len() > MAX_PATH_LEN {
