@@ -141,11 +141,10 @@ pub fn seal_usage_metadata<R: CryptoRng + ?Sized>(
     // the secret is never moved by a reallocation.
     let capacity = 64 + 6 * (web_service_url.len() + authentication_token.len());
     let mut plaintext = Zeroizing::new(Vec::with_capacity(capacity));
-    let json_error = |_| Error::InvalidParameter("authenticationToken");
     plaintext.extend_from_slice(br#"{"webServiceURL":"#);
-    serde_json::to_writer(&mut *plaintext, web_service_url).map_err(json_error)?;
+    push_json_string(&mut plaintext, web_service_url);
     plaintext.extend_from_slice(br#","authenticationToken":"#);
-    serde_json::to_writer(&mut *plaintext, authentication_token).map_err(json_error)?;
+    push_json_string(&mut plaintext, authentication_token);
     plaintext.push(b'}');
     let sealed = seal(merchant_key, token_key, token_id, &plaintext, rng)?;
     let mut doc = sealed.common_fields(token_key);
@@ -252,6 +251,26 @@ fn seal<R: CryptoRng + ?Sized>(
     })
 }
 
+/// Appends `text` to `out` as a JSON string literal: `"` and `\\` escaped, control
+/// characters as `\u00XX`, everything else as is (UTF-8). Writes into `out`'s capacity
+/// only, so a caller that reserved six bytes per byte of `text` (plus two) never
+/// reallocates.
+fn push_json_string(out: &mut Vec<u8>, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    for &byte in text.as_bytes() {
+        match byte {
+            b'"' | b'\\' => out.extend_from_slice(&[b'\\', byte]),
+            0x00..=0x1f => {
+                let hex = |nibble: u8| HEX.get(usize::from(nibble)).copied().unwrap_or(b'0');
+                out.extend_from_slice(&[b'\\', b'u', b'0', b'0', hex(byte >> 4), hex(byte & 0xf)]);
+            }
+            _ => out.push(byte),
+        }
+    }
+    out.push(b'"');
+}
+
 fn hex_sha256(bytes: &[u8]) -> String {
     base16ct::lower::encode_string(&Sha256::digest(bytes))
 }
@@ -272,7 +291,7 @@ mod tests {
         recipient: &[u8; 48],
         sender: &[u8; P384_POINT_LEN],
         token_id: &str,
-    ) -> Vec<u8> {
+    ) -> Result<Vec<u8>, hpke::HpkeError> {
         let sk = <Kem as hpke::Kem>::PrivateKey::from_bytes(recipient).unwrap();
         let pk_s = <Kem as hpke::Kem>::PublicKey::from_bytes(sender).unwrap();
         let enc = Base64::decode_vec(doc["ephemeralPublicKey"].as_str().unwrap()).unwrap();
@@ -286,7 +305,6 @@ mod tests {
             &ct,
             &[],
         )
-        .unwrap()
     }
 
     fn keys() -> (UsageKey, [u8; 48], TokenPublicKey) {
@@ -356,7 +374,8 @@ mod tests {
             &token_secret,
             merchant.public_key_x963(),
             "DNITHE302312345678901234",
-        );
+        )
+        .unwrap();
         assert_eq!(
             plaintext,
             br#"{"webServiceURL":"https://merchant.example/usage","authenticationToken":"tok\"en"}"#
@@ -376,14 +395,30 @@ mod tests {
         );
         assert!(doc.get("merchantPublicKey").is_none());
         assert_eq!(
-            open(&doc, &token_secret, merchant.public_key_x963(), "id-1"),
+            open(&doc, &token_secret, merchant.public_key_x963(), "id-1").unwrap(),
             b"\x00package\xff"
         );
-        // Another token id: another info, so the receiver fails.
-        let result = std::panic::catch_unwind(|| {
-            open(&doc, &token_secret, merchant.public_key_x963(), "id-2")
-        });
-        assert!(result.is_err());
+        // Another token id is another info: the receiver refuses it. So does a receiver
+        // expecting another sender (auth mode binds the merchant's key).
+        assert!(open(&doc, &token_secret, merchant.public_key_x963(), "id-2").is_err());
+        let other = UsageKey::from_scalar(&[9; 48]).unwrap();
+        assert!(open(&doc, &token_secret, other.public_key_x963(), "id-1").is_err());
+    }
+
+    #[test]
+    fn json_strings_are_escaped_as_serde_json_reads_them() {
+        for text in [
+            "plain",
+            "quote\" back\\slash",
+            "tab\tnl\n\u{1}\u{1f}",
+            "é/✓",
+        ] {
+            let mut out = Vec::with_capacity(2 + 6 * text.len());
+            let capacity = out.capacity();
+            push_json_string(&mut out, text);
+            assert_eq!(out.capacity(), capacity, "{text:?}");
+            assert_eq!(serde_json::from_slice::<String>(&out).unwrap(), text);
+        }
     }
 
     #[test]
