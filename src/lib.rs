@@ -154,10 +154,10 @@ pub use keys::{
     UsageKey,
 };
 pub use merchant_token::{
-    EncryptedTokenMetadata, MAX_AUTHENTICATION_TOKEN_LEN, MAX_EVENT_ID_LEN, MAX_METADATA_LEN,
-    MAX_USAGE_PACKAGE_LEN, MAX_WEB_SERVICE_URL_LEN, MerchantTokenEventId, Mpan, TokenMetadata,
-    TokenMetadataFields, TokenPublicKey, USAGE_CIPHERSUITE, USAGE_INFO_LABEL,
-    VerifiedTokenMetadata, seal_usage_metadata, seal_usage_package, usage_info,
+    EncryptedTokenMetadata, MAX_AUTHENTICATION_TOKEN_LEN, MAX_METADATA_LEN, MAX_USAGE_PACKAGE_LEN,
+    MAX_WEB_SERVICE_URL_LEN, MerchantTokenEventId, Mpan, TokenMetadata, TokenMetadataFields,
+    TokenPublicKey, USAGE_CIPHERSUITE, USAGE_INFO_LABEL, VerifiedTokenMetadata,
+    seal_usage_metadata, seal_usage_package, usage_info,
 };
 pub use merchant_validation::{
     APPLE_PAY_GATEWAY_HOSTS, GatewayErrorResponse, Initiative, MAX_DISPLAY_NAME_LEN,

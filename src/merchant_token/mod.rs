@@ -18,10 +18,9 @@ pub(crate) mod verify;
 
 pub use metadata::{Mpan, TokenMetadata, TokenMetadataFields};
 pub use model::{EncryptedTokenMetadata, MAX_METADATA_LEN};
-pub use notification::{MAX_EVENT_ID_LEN, MerchantTokenEventId};
+pub use notification::MerchantTokenEventId;
 pub use usage::{
-    MAX_AUTHENTICATION_TOKEN_LEN, MAX_TOKEN_IDENTIFIER_LEN, MAX_USAGE_PACKAGE_LEN,
-    MAX_WEB_SERVICE_URL_LEN, TokenPublicKey, USAGE_CIPHERSUITE, USAGE_INFO_LABEL,
-    seal_usage_metadata, seal_usage_package, usage_info,
+    MAX_AUTHENTICATION_TOKEN_LEN, MAX_USAGE_PACKAGE_LEN, MAX_WEB_SERVICE_URL_LEN, TokenPublicKey,
+    USAGE_CIPHERSUITE, USAGE_INFO_LABEL, seal_usage_metadata, seal_usage_package, usage_info,
 };
 pub use verify::VerifiedTokenMetadata;

@@ -10,16 +10,15 @@ use alloc::string::String;
 use core::fmt;
 
 use crate::error::Error;
-
-/// Longest event id accepted, in characters.
-pub const MAX_EVENT_ID_LEN: usize = 64;
+use crate::server_api::MAX_TOKEN_IDENTIFIER_LEN as MAX_EVENT_ID_LEN;
 
 /// The path segment before the event id: Apple appends `/notification/merchantToken/{id}`
 /// to the merchant's notification URL.
 const NOTIFICATION_SEGMENT: &str = "/notification/merchantToken/";
 
 /// A merchant-token event id, checked to be safe to put into a URL path and a log line:
-/// 1 to [`MAX_EVENT_ID_LEN`] printable ASCII characters, none of `/`, `\`, `?`, `#`, `%`,
+/// 1 to [`MAX_TOKEN_IDENTIFIER_LEN`](crate::MAX_TOKEN_IDENTIFIER_LEN) (64) printable ASCII
+/// characters, none of `/`, `\`, `?`, `#`, `%`,
 /// space, and no `..`.
 ///
 /// **The notification is not authenticated.** Anyone who knows or guesses the URL can

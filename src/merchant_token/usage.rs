@@ -24,6 +24,7 @@ use zeroize::Zeroizing;
 
 use crate::error::Error;
 use crate::keys::usage_key::{P384_POINT_LEN, UsageKey};
+use crate::server_api::MAX_TOKEN_IDENTIFIER_LEN;
 
 type Kem = DhP384HkdfSha384;
 
@@ -32,9 +33,6 @@ pub const USAGE_INFO_LABEL: &str = "ApplePayMerchantTokenUsageInformation_1.0";
 
 /// The `ciphersuite` field of both documents.
 pub const USAGE_CIPHERSUITE: &str = "HPKE_AUTH_P384_SHA384_AES_GCM_256";
-
-/// Longest `merchantTokenIdentifier` accepted, in bytes.
-pub const MAX_TOKEN_IDENTIFIER_LEN: usize = 256;
 
 /// Longest `webServiceURL` accepted, in bytes.
 pub const MAX_WEB_SERVICE_URL_LEN: usize = 2048;
@@ -113,8 +111,9 @@ pub fn usage_info(token_id: &str) -> Vec<u8> {
 /// `infoHash` the hex SHA-256 of `info`; `merchantTokenPublicKeyHash` the hex SHA-256 of
 /// the token key's point.
 ///
-/// `token_id` is the `merchantTokenIdentifier` (1 to [`MAX_TOKEN_IDENTIFIER_LEN`]
-/// bytes); `web_service_url` must be `https://` (at most [`MAX_WEB_SERVICE_URL_LEN`]
+/// `token_id` is the `merchantTokenIdentifier` (1 to
+/// [`MAX_TOKEN_IDENTIFIER_LEN`](crate::MAX_TOKEN_IDENTIFIER_LEN) characters, as for Apple's
+/// API calls); `web_service_url` must be `https://` (at most [`MAX_WEB_SERVICE_URL_LEN`]
 /// bytes, no control characters); `authentication_token` 1 to
 /// [`MAX_AUTHENTICATION_TOKEN_LEN`] bytes. Otherwise [`Error::InvalidParameter`] names
 /// the argument. The plaintext is built in zeroizing memory.
@@ -186,7 +185,8 @@ pub fn seal_usage_package<R: CryptoRng + ?Sized>(
 }
 
 fn check_token_id(token_id: &str) -> Result<(), Error> {
-    if token_id.is_empty() || token_id.len() > MAX_TOKEN_IDENTIFIER_LEN {
+    let length = token_id.chars().count();
+    if length == 0 || length > MAX_TOKEN_IDENTIFIER_LEN {
         return Err(Error::InvalidParameter("merchantTokenIdentifier"));
     }
     Ok(())
