@@ -99,3 +99,68 @@ fn each_signature_fault_is_a_signature_error_for_both_schemes() {
         }
     }
 }
+
+/// `openssl cms -verify` of a detached signature over `content`, chain to `root`, any
+/// purpose, validity not checked (the vectors are verified as of their signing time).
+fn openssl_cms_verify(signature: &[u8], content: &[u8], root: &std::path::Path) -> bool {
+    let dir = std::env::temp_dir().join(format!("applepay-mt-openssl-{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    let (sig, data) = (dir.join("sig.der"), dir.join("content.bin"));
+    fs::write(&sig, signature).unwrap();
+    fs::write(&data, content).unwrap();
+    let output = std::process::Command::new("openssl")
+        .args([
+            "cms", "-verify", "-binary", "-inform", "DER", "-purpose", "any",
+        ])
+        .arg("-no_check_time")
+        .arg("-in")
+        .arg(&sig)
+        .arg("-content")
+        .arg(&data)
+        .arg("-CAfile")
+        .arg(root)
+        .args(["-out", "/dev/null"])
+        .output()
+        .expect("openssl is needed for this cross-check: apt-get install openssl (.ci/run does)");
+    let _ = fs::remove_dir_all(&dir);
+    output.status.success()
+}
+
+/// OpenSSL, which this crate does not use to verify, agrees on what the minted metadata's
+/// signature covers: `key ‖ data` for every valid vector, and the payment token's longer
+/// content for the `err-payment-token-rule` vector.
+#[test]
+fn openssl_agrees_on_what_the_metadata_signature_covers() {
+    use base64ct::{Base64, Encoding};
+    let decode = |json: &serde_json::Value, field: &str| -> Vec<u8> {
+        Base64::decode_vec(json[field].as_str().unwrap_or_default()).unwrap()
+    };
+    for name in ["ec-v1", "ec-v1-event", "rsa-v1", "err-payment-token-rule"] {
+        let dir = common::vectors_dir().join("merchant-token").join(name);
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&fs::read(dir.join("metadata.json")).unwrap()).unwrap();
+        if let Some(inner) = json
+            .get("merchantTokenMetadata")
+            .map(|m| m["encryptedTokenMetadata"].clone())
+        {
+            json = inner;
+        }
+        let key = match json.get("ephemeralPublicKey") {
+            Some(_) => decode(&json, "ephemeralPublicKey"),
+            None => decode(&json, "wrappedKey"),
+        };
+        let signature = decode(&json, "signature");
+        let metadata_rule = [key, decode(&json, "data")].concat();
+        let root = dir.join("test_root.pem");
+        let token_rule = [&metadata_rule[..], &[0x5a; 32], &[0xa5; 32]].concat();
+        let (metadata_ok, token_ok) = (
+            openssl_cms_verify(&signature, &metadata_rule, &root),
+            openssl_cms_verify(&signature, &token_rule, &root),
+        );
+        if name == "err-payment-token-rule" {
+            assert!(!metadata_ok && token_ok, "{name}");
+        } else {
+            assert!(metadata_ok && !token_ok, "{name}");
+        }
+    }
+}

@@ -95,6 +95,9 @@ impl EncryptedTokenMetadata {
         if input.first() != Some(&b'{') || !is_json_without_duplicate_keys(input) {
             return Err(Error::Malformed("metadata"));
         }
+        // Read into a `Value` after the duplicate-key check: the metadata is a handful of
+        // fields read once per event (not per payment), so the token's borrowed one-pass
+        // reader is not worth a second copy here; the check keeps its strictness.
         let value: Map<String, Value> =
             serde_json::from_slice(input).map_err(|_| Error::Malformed("metadata"))?;
         let object = match value.get("merchantTokenMetadata") {

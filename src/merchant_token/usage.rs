@@ -53,7 +53,8 @@ pub struct TokenPublicKey {
 impl TokenPublicKey {
     /// Reads the key from base64 (surrounding whitespace ignored) of an uncompressed X9.63
     /// point (97 bytes) or of its DER `SubjectPublicKeyInfo`. Anything that is not a
-    /// P-384 point on the curve is [`Error::InvalidParameter`]`("token public key")`.
+    /// P-384 point on the curve is [`Error::InvalidParameter`]`("token public key")`, as
+    /// is text over 1 KiB (refused before decoding).
     pub fn from_base64(text: &str) -> Result<Self, Error> {
         const BAD: Error = Error::InvalidParameter("token public key");
         if text.len() > 1024 {
