@@ -28,15 +28,14 @@ pub(crate) struct Sealed<'a> {
 impl PaymentToken {
     /// The envelope decryption opens: version, key field, data.
     pub(crate) fn sealed(&self) -> Sealed<'_> {
-        let (key_path, key) = match self.version() {
-            Version::EcV1 => ("header.ephemeralPublicKey", self.key_field()),
-            Version::RsaV1 => ("header.wrappedKey", self.key_field()),
-        };
         Sealed {
             version: self.version(),
-            key,
+            key: self.key_field(),
             data: self.data(),
-            key_path,
+            key_path: match self.version() {
+                Version::EcV1 => "header.ephemeralPublicKey",
+                Version::RsaV1 => "header.wrappedKey",
+            },
         }
     }
 }
