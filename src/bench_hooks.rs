@@ -75,3 +75,11 @@ pub fn ec_v1_kdf(
 ) -> Zeroizing<[u8; 32]> {
     concat_kdf_sha256(provider, z, &crate::token::kdf::other_info(party_v))
 }
+
+/// Checks again that a PKCS#11 key's public key belongs to it: the in-token operation and
+/// the comparison [`crate::pkcs11::Pkcs11Module::open_key`] runs on every P-256 key, plus
+/// reading the key's attributes.
+#[cfg(feature = "pkcs11")]
+pub fn pkcs11_check_public_key(key: &crate::pkcs11::Pkcs11Key) -> Result<(), Error> {
+    key.check_public_key()
+}

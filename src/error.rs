@@ -314,6 +314,13 @@ pub enum Pkcs11Error {
     /// The token holds no public key for the P-256 private key (no public key object with
     /// its `CKA_ID`), so its public key hash cannot be known.
     NoPublicKey,
+    /// No public key the token holds for the P-256 private key (its `CKA_PUBLIC_KEY_INFO`,
+    /// or a public key object with the same `CKA_ID`, else label) belongs to it: a signature
+    /// the token made with the private key does not verify with any of them (or, for a
+    /// key allowed only to derive, its ECDH with the curve's generator gives another
+    /// x-coordinate). A stale public key object from another key carries the name: delete
+    /// it, or import the key again with `applepay import`.
+    PublicKeyMismatch,
     /// The token forbids this use of the key: the payload names the attribute that is
     /// false (`CKA_DERIVE` for `EC_v1` decryption, `CKA_DECRYPT` for `RSA_v1`,
     /// `CKA_SIGN` for CSRs and TLS). Set it with the vendor's tool, or generate the key
@@ -368,6 +375,9 @@ impl fmt::Display for Pkcs11Error {
             Self::NoPublicKey => {
                 f.write_str("the token holds no public key for the private key (same CKA_ID)")
             }
+            Self::PublicKeyMismatch => f.write_str(
+                "no public key in the token belongs to the private key (same CKA_ID or label, another key)",
+            ),
             Self::UsageNotAllowed(attribute) => {
                 write!(
                     f,

@@ -13,6 +13,7 @@
 
 mod decrypt;
 mod gateway;
+mod import;
 mod io;
 mod keys;
 mod merchant_token;
@@ -32,6 +33,7 @@ use applepay_crypto::Error;
 use clap::{Parser, Subcommand};
 
 use crate::decrypt::{DecryptArgs, decrypt};
+use crate::import::{ImportArgs, import};
 use crate::merchant_token::{MerchantTokenApi, merchant_token_api};
 use crate::merchant_token_crypto::{MerchantTokenCryptoCommand, merchant_token_crypto};
 use crate::onboarding::{CertArgs, CsrArgs, HashArgs, KeygenArgs, cert, csr, hash, keygen};
@@ -61,6 +63,9 @@ enum Command {
     /// Generate a merchant private key (P-256, RSA-2048 with --rsa, or P-384 with --p384)
     /// as PKCS#8 PEM.
     Keygen(KeygenArgs),
+    /// Put an existing private key into a PKCS#11 token (an HSM) as a sensitive,
+    /// non-extractable key with its public key object, and print its public key hash.
+    Import(ImportArgs),
     /// Make a certificate signing request (PEM) for a key, to upload to Apple.
     Csr(CsrArgs),
     /// Print the public key hash (base64) of a key, public key, CSR or certificate.
@@ -123,6 +128,7 @@ fn main() -> ExitCode {
         Command::Decrypt(args) => decrypt(&args, &mut warnings),
         Command::Verify(args) => verify_command(&args, &mut warnings),
         Command::Keygen(args) => keygen(&args),
+        Command::Import(args) => import(&args),
         Command::Csr(args) => csr(&args),
         Command::Hash(args) => hash(&args),
         Command::Cert(args) => cert(&args),

@@ -4,7 +4,7 @@
 use std::sync::{Mutex, PoisonError};
 
 use applepay_crypto::pkcs11::{Pkcs11Key, Pkcs11Module, Pkcs11Uri, cryptoki};
-use applepay_crypto::{Error, KeyAlgorithm, KeyImportError, Pkcs11Error};
+use applepay_crypto::{Error, KeyAlgorithm, KeyImportError, Pkcs11Error, PrivateKey};
 use zeroize::Zeroizing;
 
 use crate::Failure;
@@ -64,4 +64,12 @@ pub(crate) fn generate_key(text: &str, algorithm: KeyAlgorithm) -> Result<Pkcs11
     let module = module(&uri)?;
     let pin = pin(&uri)?;
     Ok(module.generate_key(&uri, pin.as_ref().map(|p| p.as_str()), algorithm)?)
+}
+
+/// Imports `key` into the token a `pkcs11:` URI names.
+pub(crate) fn import_key(text: &str, key: &PrivateKey) -> Result<Pkcs11Key, Failure> {
+    let uri = Pkcs11Uri::parse(text)?;
+    let module = module(&uri)?;
+    let pin = pin(&uri)?;
+    Ok(module.import_key(&uri, pin.as_ref().map(|p| p.as_str()), key)?)
 }

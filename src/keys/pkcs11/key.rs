@@ -15,7 +15,9 @@ use super::session::SessionPool;
 use super::{P256_CURVE_DER, fail, is_decrypt_init_refusal, mechanism_error, pkcs11_error};
 use crate::error::{Error, KeyImportError, Pkcs11Error};
 use crate::provider::merchant_key::KDF_COUNTER;
-use crate::provider::{KeyAlgorithm, MerchantKey, Provider, SharedSecret, SigningScheme};
+use crate::provider::{
+    KeyAlgorithm, MerchantKey, Provider, SharedSecret, SignatureAlgorithm, SigningScheme,
+};
 use crate::public_key_hash::PublicKeyHash;
 
 const RSA_ENCRYPTION: der::asn1::ObjectIdentifier =
@@ -28,7 +30,7 @@ const P256_RAW_SIGNATURE_LEN: usize = 64;
 
 /// What the token allows the key to do (its `CKA_DERIVE`, `CKA_SIGN`, `CKA_DECRYPT`).
 #[derive(Clone, Copy, Debug)]
-struct Usage {
+pub(super) struct Usage {
     derive: bool,
     sign: bool,
     decrypt: bool,
@@ -68,6 +70,18 @@ impl Pkcs11Key {
             usage,
             spki,
         })
+    }
+
+    /// Reads the key's description from the token again, checking anew that its public
+    /// key belongs to it (what opening the key does; the PKCS#11 bench times it).
+    #[cfg(feature = "test-util")]
+    pub(crate) fn check_public_key(&self) -> Result<(), Error> {
+        let (_, _, spki) = self.pool.with(|session| describe(session, self.handle))?;
+        if spki == self.spki {
+            Ok(())
+        } else {
+            Err(pkcs11_error(Pkcs11Error::PublicKeyMismatch))
+        }
     }
 
     /// The key's algorithm.
@@ -144,16 +158,12 @@ impl MerchantKey for Pkcs11Key {
         let point = ephemeral_point(ephemeral_spki)?;
         self.pool.with(|session| {
             let params = Ecdh1DeriveParams::new(EcKdf::null(), &point[..]);
-            let template = [
-                Attribute::Class(ObjectClass::SECRET_KEY),
-                Attribute::KeyType(KeyType::GENERIC_SECRET),
-                Attribute::Token(false),
-                Attribute::Sensitive(true),
-                Attribute::Extractable(false),
-                Attribute::ValueLen(32.into()),
-            ];
             let z = session
-                .derive_key(&Mechanism::Ecdh1Derive(params), self.handle, &template)
+                .derive_key(
+                    &Mechanism::Ecdh1Derive(params),
+                    self.handle,
+                    &secret_template(),
+                )
                 .map_err(|e| mechanism_error(&e, "CKM_ECDH1_DERIVE", "C_DeriveKey"))?;
             let digest = kdf_in_token(session, z, other_info);
             // The secret is a session object and would go with the session; destroy it now
@@ -246,6 +256,19 @@ impl MerchantKey for Pkcs11Key {
     }
 }
 
+/// The template of an ECDH secret: a session object that is sensitive and never
+/// extractable, so `Z` stays in the token.
+fn secret_template() -> [Attribute; 6] {
+    [
+        Attribute::Class(ObjectClass::SECRET_KEY),
+        Attribute::KeyType(KeyType::GENERIC_SECRET),
+        Attribute::Token(false),
+        Attribute::Sensitive(true),
+        Attribute::Extractable(false),
+        Attribute::ValueLen(32.into()),
+    ]
+}
+
 /// The RSA-PSS salt length TLS 1.3's `rsa_pss_rsae_sha256` uses: the hash length.
 const PSS_SALT_LEN: u64 = 32;
 
@@ -297,7 +320,7 @@ fn ecdsa_raw_to_der(raw: &[u8]) -> Result<Vec<u8>, Error> {
 
 /// Reads what the token says about the private key `handle`: its algorithm, what it may
 /// be used for, and its public half as a DER `SubjectPublicKeyInfo`.
-fn describe(
+pub(super) fn describe(
     session: &Session,
     handle: ObjectHandle,
 ) -> Result<(KeyAlgorithm, Usage, Vec<u8>), Error> {
@@ -328,16 +351,24 @@ fn describe(
         }
     }
     match key_type {
-        Some(KeyType::EC) => Ok((KeyAlgorithm::P256, usage, p256_spki(session, handle)?)),
+        Some(KeyType::EC) => Ok((
+            KeyAlgorithm::P256,
+            usage,
+            p256_spki(session, handle, usage)?,
+        )),
         Some(KeyType::RSA) => Ok((KeyAlgorithm::Rsa, usage, rsa_spki(session, handle)?)),
         _ => Err(pkcs11_error(Pkcs11Error::WrongKeyType)),
     }
 }
 
-/// The public key of the P-256 private key `handle`: `CKA_PUBLIC_KEY_INFO` when the token
-/// offers it (PKCS#11 3.0), else `CKA_EC_POINT` of the public key object with the same
-/// `CKA_ID` (or, without an id, the same label).
-fn p256_spki(session: &Session, handle: ObjectHandle) -> Result<Vec<u8>, Error> {
+/// The public key of the P-256 private key `handle`, checked to belong to it.
+///
+/// Candidates: `CKA_PUBLIC_KEY_INFO` when the token offers it (PKCS#11 3.0), then the
+/// `CKA_EC_POINT` of each public key object with the same `CKA_ID` (or, without an id,
+/// the same label). The first candidate [`PairCheck`] accepts is the key's public half;
+/// none is [`Pkcs11Error::PublicKeyMismatch`], no candidate at all
+/// [`Pkcs11Error::NoPublicKey`].
+fn p256_spki(session: &Session, handle: ObjectHandle, usage: Usage) -> Result<Vec<u8>, Error> {
     use spki::{DecodePublicKey, EncodePublicKey};
     let attributes = session
         .get_attributes(
@@ -363,13 +394,9 @@ fn p256_spki(session: &Session, handle: ObjectHandle) -> Result<Vec<u8>, Error> 
     if curve != P256_CURVE_DER {
         return Err(pkcs11_error(Pkcs11Error::WrongKeyType));
     }
-    if !info.is_empty() {
-        let public = p256::PublicKey::from_public_key_der(&info)
-            .map_err(|_| pkcs11_error(Pkcs11Error::NoPublicKey))?;
-        return public
-            .to_public_key_der()
-            .map(|d| d.into_vec())
-            .map_err(|_| pkcs11_error(Pkcs11Error::NoPublicKey));
+    let mut candidates = Vec::new();
+    if let Ok(public) = p256::PublicKey::from_public_key_der(&info) {
+        candidates.push(public);
     }
     let name = if id.is_empty() {
         Attribute::Label(label)
@@ -391,17 +418,108 @@ fn p256_spki(session: &Session, handle: ObjectHandle) -> Result<Vec<u8>, Error> 
                     .map(|o| o.into_bytes().into_vec())
                     .unwrap_or(encoded);
                 if let Ok(key) = p256::PublicKey::from_sec1_bytes(&bare) {
-                    return key
-                        .to_public_key_der()
-                        .map(|d| d.into_vec())
-                        .map_err(|_| pkcs11_error(Pkcs11Error::NoPublicKey));
+                    candidates.push(key);
                 }
             }
         }
     }
-    Err(pkcs11_error(Pkcs11Error::NoPublicKey))
+    if candidates.is_empty() {
+        return Err(pkcs11_error(Pkcs11Error::NoPublicKey));
+    }
+    let check = PairCheck::run(session, handle, usage)?;
+    for candidate in candidates {
+        let spki = candidate
+            .to_public_key_der()
+            .map(|d| d.into_vec())
+            .map_err(|_| pkcs11_error(Pkcs11Error::NoPublicKey))?;
+        if check.accepts(&candidate, &spki) {
+            return Ok(spki);
+        }
+    }
+    Err(pkcs11_error(Pkcs11Error::PublicKeyMismatch))
 }
 
+/// The message the token signs to show which public key is its own.
+const PAIR_CHECK_MESSAGE: &[u8] =
+    b"applepay-crypto: does this public key belong to this private key?";
+
+/// `other_info` of the ECDH pairing check's in-token hash, apart from any Apple KDF input.
+const PAIR_CHECK_INFO: &[u8] = b"applepay-crypto: public key check";
+
+/// The uncompressed generator of P-256: ECDH of a private key `d` with it gives the
+/// x-coordinate of `d·G`, the public key.
+const P256_GENERATOR: [u8; P256_POINT_LEN] = [
+    0x04, 0x6b, 0x17, 0xd1, 0xf2, 0xe1, 0x2c, 0x42, 0x47, 0xf8, 0xbc, 0xe6, 0xe5, 0x63, 0xa4, 0x40,
+    0xf2, 0x77, 0x03, 0x7d, 0x81, 0x2d, 0xeb, 0x33, 0xa0, 0xf4, 0xa1, 0x39, 0x45, 0xd8, 0x98, 0xc2,
+    0x96, 0x4f, 0xe3, 0x42, 0xe2, 0xfe, 0x1a, 0x7f, 0x9b, 0x8e, 0xe7, 0xeb, 0x4a, 0x7c, 0x0f, 0x9e,
+    0x16, 0x2b, 0xce, 0x33, 0x57, 0x6b, 0x31, 0x5e, 0xce, 0xcb, 0xb6, 0x40, 0x68, 0x37, 0xbf, 0x51,
+    0xf5,
+];
+
+/// What one in-token operation with the private key shows about its public key: the
+/// check a candidate public key must pass to be taken as the key's own.
+///
+/// - A key allowed to sign signs [`PAIR_CHECK_MESSAGE`] (`CKM_ECDSA`); a candidate is the
+///   key's own when the signature verifies with it. Exact.
+/// - A key allowed only to derive does ECDH with the generator `G` (`CKM_ECDH1_DERIVE`
+///   into a sensitive session object, hashed in the token with `C_DigestKey`, as
+///   decryption does): the secret is the x-coordinate of `d·G`, so a candidate is the
+///   key's own when its x-coordinate hashes the same. No ECDH can tell `Q` from `-Q`
+///   (they give the same secret with every peer key), so this is exact up to the sign
+///   of y — which is all such a key can be used for. The hashed secret is public (it is
+///   the public key's x-coordinate), so the check reveals nothing.
+/// - A key allowed neither cannot be checked, and cannot be used either:
+///   [`Pkcs11Error::UsageNotAllowed`] naming `CKA_SIGN`.
+enum PairCheck {
+    Signed(Vec<u8>),
+    DerivedX(Zeroizing<Vec<u8>>),
+}
+
+impl PairCheck {
+    fn run(session: &Session, handle: ObjectHandle, usage: Usage) -> Result<Self, Error> {
+        if usage.sign {
+            let digest = crate::provider::default_provider().sha256(&[PAIR_CHECK_MESSAGE]);
+            let raw = session
+                .sign(&Mechanism::Ecdsa, handle, &digest)
+                .map_err(|e| mechanism_error(&e, "CKM_ECDSA", "C_Sign"))?;
+            return Ok(Self::Signed(ecdsa_raw_to_der(&raw)?));
+        }
+        if !usage.derive {
+            return Err(pkcs11_error(Pkcs11Error::UsageNotAllowed("CKA_SIGN")));
+        }
+        let params = Ecdh1DeriveParams::new(EcKdf::null(), &P256_GENERATOR[..]);
+        let z = session
+            .derive_key(&Mechanism::Ecdh1Derive(params), handle, &secret_template())
+            .map_err(|e| mechanism_error(&e, "CKM_ECDH1_DERIVE", "C_DeriveKey"))?;
+        let digest = kdf_in_token(session, z, PAIR_CHECK_INFO);
+        let destroyed = session.destroy_object(z);
+        let digest = digest?;
+        destroyed.map_err(|e| fail("C_DestroyObject", &e))?;
+        Ok(Self::DerivedX(digest))
+    }
+
+    /// Whether `candidate` (whose DER `SubjectPublicKeyInfo` is `spki`) passes.
+    fn accepts(&self, candidate: &p256::PublicKey, spki: &[u8]) -> bool {
+        use p256::elliptic_curve::sec1::ToSec1Point;
+        let provider = crate::provider::default_provider();
+        match self {
+            Self::Signed(signature) => provider
+                .verify_signature(
+                    SignatureAlgorithm::EcdsaP256Sha256,
+                    spki,
+                    PAIR_CHECK_MESSAGE,
+                    signature,
+                )
+                .is_ok(),
+            Self::DerivedX(in_token) => {
+                let point = candidate.to_sec1_point(false);
+                let x = point.x().map(|x| x.as_slice()).unwrap_or_default();
+                let expected = provider.sha256(&[&KDF_COUNTER, x, PAIR_CHECK_INFO]);
+                in_token.as_slice() == expected.as_slice()
+            }
+        }
+    }
+}
 /// The public key of the RSA private key `handle`, from its modulus and public exponent
 /// (attributes every RSA private key object carries). 2048 to 4096 bits.
 fn rsa_spki(session: &Session, handle: ObjectHandle) -> Result<Vec<u8>, Error> {

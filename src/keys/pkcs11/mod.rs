@@ -3,7 +3,8 @@
 //! ```text
 //! caller:  cryptoki::context::Pkcs11::new(module path)   loading a shared library is I/O,
 //!          read the PIN (pin-source file)                  so it stays with the caller
-//! crate:   Pkcs11Uri::parse → Pkcs11Module::new → open_key / generate_key → Pkcs11Key
+//! crate:   Pkcs11Uri::parse → Pkcs11Module::new → open_key / generate_key / import_key
+//!          → Pkcs11Key
 //! ```
 //!
 //! A [`Pkcs11Key`] is a [`crate::MerchantKey`]: put it in a [`crate::Keyring`] to decrypt
@@ -24,6 +25,7 @@
 //! # }
 //! ```
 
+mod import;
 mod key;
 mod module;
 mod session;

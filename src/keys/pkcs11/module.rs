@@ -12,11 +12,13 @@ use cryptoki::session::{Session, UserType};
 use cryptoki::slot::Slot;
 use cryptoki::types::AuthPin;
 
-use super::key::Pkcs11Key;
+use super::import;
+use super::key::{Pkcs11Key, describe};
 use super::session::SessionPool;
 use super::uri::{Pkcs11ObjectType, Pkcs11Uri};
 use super::{P256_CURVE_DER, fail, pkcs11_error};
 use crate::error::{Error, Pkcs11Error};
+use crate::keys::private_key::PrivateKey;
 use crate::provider::KeyAlgorithm;
 
 /// RSA keys generated in a token have this many bits (Apple's Merchant Identity size).
@@ -127,6 +129,66 @@ impl Pkcs11Module {
             .map_err(|e| super::mechanism_error(&e, name, "C_GenerateKeyPair"))?;
         let pool = SessionPool::new(self.context.clone(), slot, session);
         Pkcs11Key::new(pool, handle)
+    }
+
+    /// Imports `key` into the token `uri` names, labelled and identified by the URI's
+    /// `object` and `id` (at least one is required), and opens it.
+    ///
+    /// Two token objects are made: the private key, sensitive, never extractable and
+    /// allowed exactly what [`Pkcs11Module::generate_key`] allows (sign, and derive for a
+    /// P-256 key or decrypt for an RSA key), and its public key object (`CKA_EC_POINT`, or
+    /// modulus and exponent) under the same label and id. Without `id=` the id is the
+    /// 32 bytes of the key's public key hash (SHA-256 of its DER `SubjectPublicKeyInfo`).
+    /// The key is then opened as [`Pkcs11Module::open_key`] opens it, which checks that the
+    /// public key object belongs to the private key; the returned key's
+    /// [`Pkcs11Key::public_key_hash`] equals `key`'s.
+    ///
+    /// An existing private key matching the URI is [`Pkcs11Error::ObjectExists`]; when
+    /// the public key object cannot be made, the private key object is removed again.
+    pub fn import_key(
+        &self,
+        uri: &Pkcs11Uri,
+        pin: Option<&str>,
+        key: &PrivateKey,
+    ) -> Result<Pkcs11Key, Error> {
+        if uri.object().is_none() && uri.id().is_none() {
+            return Err(pkcs11_error(Pkcs11Error::InvalidUri(
+                "key import needs object= or id=",
+            )));
+        }
+        let slot = self.find_slot(uri)?;
+        let session = self.login(slot, uri, pin, true)?;
+        if !matching_objects(&session, uri, ObjectClass::PRIVATE_KEY)?.is_empty() {
+            return Err(pkcs11_error(Pkcs11Error::ObjectExists));
+        }
+        let mut names = Vec::new();
+        if let Some(label) = uri.object() {
+            names.push(Attribute::Label(label.as_bytes().to_vec()));
+        }
+        names.push(Attribute::Id(
+            uri.id()
+                .map_or_else(|| import::default_id(key), <[u8]>::to_vec),
+        ));
+        let objects = import::key_objects(key, &names)?;
+        let private = session
+            .create_object(&objects.private)
+            .map_err(|e| fail("C_CreateObject", &e))?;
+        let created = session
+            .create_object(&objects.public)
+            .map_err(|e| fail("C_CreateObject", &e))
+            .and_then(|public| {
+                // Opening checks the pair; a token that stored something else is undone.
+                describe(&session, private).map_err(|e| {
+                    let _ = session.destroy_object(public);
+                    e
+                })
+            });
+        if let Err(e) = created {
+            let _ = session.destroy_object(private);
+            return Err(e);
+        }
+        let pool = SessionPool::new(self.context.clone(), slot, session);
+        Pkcs11Key::new(pool, private)
     }
 
     /// The one slot whose token matches every token and slot attribute of `uri`.
