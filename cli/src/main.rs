@@ -24,6 +24,7 @@ mod pkcs11;
 mod platform;
 mod replay;
 mod session;
+mod terminal;
 mod validation;
 mod verify;
 
@@ -121,8 +122,26 @@ impl From<Error> for Failure {
     }
 }
 
+/// Writes one line to stderr as [`terminal::for_stderr`] makes it safe.
+fn report(args: &[std::ffi::OsString], line: &str) {
+    eprintln!("{}", terminal::for_stderr(line, args, false));
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            let text = e.render().to_string();
+            eprint!("{}", terminal::for_stderr(&text, &args, true));
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+        // --help and --version, on stdout.
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+    };
     let mut warnings = Vec::new();
     let result = match cli.command {
         Command::Decrypt(args) => decrypt(&args, &mut warnings),
@@ -143,26 +162,26 @@ fn main() -> ExitCode {
     let code = match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Crypto(Error::UntrustedValidationUrl(why))) => {
-            eprintln!("error: untrusted_validation_url: {why}");
+            report(&args, &format!("error: untrusted_validation_url: {why}"));
             ExitCode::from(1)
         }
         Err(Failure::Crypto(e)) => {
-            eprintln!("error: {}: {e}", e.kind());
+            report(&args, &format!("error: {}: {e}", e.kind()));
             ExitCode::from(1)
         }
         Err(Failure::Usage(message)) => {
-            eprintln!("error: {message}");
+            report(&args, &format!("error: {message}"));
             ExitCode::from(2)
         }
         Err(Failure::BatchFailed) => ExitCode::from(1),
         Err(Failure::Kind(kind, message)) => {
-            eprintln!("error: {kind}: {message}");
+            report(&args, &format!("error: {kind}: {message}"));
             ExitCode::from(1)
         }
         Err(Failure::TryLater) => ExitCode::from(75),
     };
     for warning in warnings {
-        eprintln!("warning: {warning}");
+        report(&args, &format!("warning: {warning}"));
     }
     code
 }
