@@ -250,6 +250,22 @@ fn child(dir: PathBuf) -> ExitCode {
             "cli_session_signs_the_tls_handshake_in_the_token",
             cli_session,
         ),
+        Trial::test(
+            "public_key_object_must_belong_to_the_private_key",
+            pair_check,
+        ),
+        Trial::test(
+            "cli_import_then_the_uri_works_wherever_a_key_is_taken",
+            cli_import,
+        ),
+        Trial::test(
+            "cli_pin_source_is_a_small_regular_file_or_key_import",
+            cli_pin_source,
+        ),
+        Trial::test(
+            "cli_stderr_never_shows_a_uri_query_or_raw_controls",
+            cli_stderr_hygiene,
+        ),
     ];
     libtest_mimic::run(&args, trials).exit_code()
 }
@@ -1096,4 +1112,420 @@ fn cli_session() -> Result<(), Failed> {
             && err.contains("wrong pin"),
         err,
     )
+}
+
+// ---------------------------------------------------------------------------------------
+// Import, the public key check, PIN and terminal hygiene.
+
+/// The object handles of `class` with `CKA_ID` `id` on `token`.
+fn objects_with_id(token: &str, class: ObjectClass, id: &[u8]) -> Vec<Vec<Attribute>> {
+    setup().with_session_on(token, |session| {
+        session
+            .find_objects(&[Attribute::Class(class), Attribute::Id(id.to_vec())])
+            .unwrap()
+            .into_iter()
+            .map(|h| {
+                session
+                    .get_attributes(
+                        h,
+                        &[
+                            AttributeType::Label,
+                            AttributeType::Id,
+                            AttributeType::Sensitive,
+                            AttributeType::Extractable,
+                            AttributeType::Sign,
+                            AttributeType::Derive,
+                            AttributeType::Decrypt,
+                            AttributeType::Value,
+                            AttributeType::PrivateExponent,
+                            AttributeType::EcPoint,
+                            AttributeType::Modulus,
+                        ],
+                    )
+                    .unwrap()
+            })
+            .collect()
+    })
+}
+
+/// `CKA_EC_POINT` (a DER OCTET STRING) of a P-256 key's public half.
+fn ec_point(key: &PrivateKey) -> Vec<u8> {
+    let spki = key.public_key_spki();
+    let mut point = vec![0x04, 0x41];
+    point.extend_from_slice(&spki[spki.len() - 65..]);
+    point
+}
+
+/// Opening a P-256 key takes the public key object that belongs to it, never merely the
+/// first with its id: a stale object from another key is refused (signature check, or
+/// ECDH with the generator for a derive-only key) and passed over when the right one is
+/// there too.
+fn pair_check() -> Result<(), Failed> {
+    use rand::SeedableRng;
+    let s = setup();
+    let key = PrivateKey::generate_p256(&mut rand::rngs::StdRng::seed_from_u64(1)).unwrap();
+    let other = PrivateKey::generate_p256(&mut rand::rngs::StdRng::seed_from_u64(2)).unwrap();
+    let uri = Pkcs11Uri::parse(&format!("pkcs11:token={KEYGEN_TOKEN};object=pair;id=%50")).unwrap();
+    let imported = s.module.import_key(&uri, Some(PIN), &key).unwrap();
+    check(
+        imported.public_key_hash() == key.public_key_hash(),
+        "imported hash",
+    )?;
+    drop(imported);
+    let open = || s.module.open_key(&uri, Some(PIN));
+    let set = |attributes: &[Attribute]| {
+        s.with_session_on(KEYGEN_TOKEN, |session| {
+            let keys = session
+                .find_objects(&[
+                    Attribute::Class(ObjectClass::PRIVATE_KEY),
+                    Attribute::Id(vec![0x50]),
+                ])
+                .unwrap();
+            session.update_attributes(keys[0], attributes).unwrap();
+        });
+    };
+    let add_public = |point: Vec<u8>| {
+        s.with_session_on(KEYGEN_TOKEN, |session| {
+            session
+                .create_object(&[
+                    Attribute::Class(ObjectClass::PUBLIC_KEY),
+                    Attribute::KeyType(applepay_crypto::pkcs11::cryptoki::object::KeyType::EC),
+                    Attribute::Token(true),
+                    Attribute::Label(b"pair".to_vec()),
+                    Attribute::Id(vec![0x50]),
+                    Attribute::EcParams(vec![
+                        0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07,
+                    ]),
+                    Attribute::EcPoint(point),
+                ])
+                .unwrap();
+        });
+    };
+    // Replace the public key object with another key's.
+    s.with_session_on(KEYGEN_TOKEN, |session| {
+        let publics = session
+            .find_objects(&[
+                Attribute::Class(ObjectClass::PUBLIC_KEY),
+                Attribute::Id(vec![0x50]),
+            ])
+            .unwrap();
+        assert_eq!(publics.len(), 1);
+        session.destroy_object(publics[0]).unwrap();
+    });
+    let e = open().unwrap_err();
+    check(
+        pkcs11_error(&e) == Some(Pkcs11Error::NoPublicKey),
+        format!("no public key object: {e:?}"),
+    )?;
+    add_public(ec_point(&other));
+    for (sign, derive) in [(true, true), (false, true)] {
+        set(&[Attribute::Sign(sign), Attribute::Derive(derive)]);
+        let e = open().unwrap_err();
+        check(
+            pkcs11_error(&e) == Some(Pkcs11Error::PublicKeyMismatch),
+            format!("sign {sign} derive {derive}, stale public key: {e:?}"),
+        )?;
+    }
+    // The right object beside the stale one: found, whichever the token lists first.
+    add_public(ec_point(&key));
+    for (sign, derive) in [(true, true), (false, true), (true, false)] {
+        set(&[Attribute::Sign(sign), Attribute::Derive(derive)]);
+        let opened = open().map_err(|e| format!("sign {sign} derive {derive}: {e:?}"))?;
+        check(
+            opened.public_key_hash() == key.public_key_hash(),
+            format!("sign {sign} derive {derive}: the stale public key was taken"),
+        )?;
+    }
+    // Neither: the pair cannot be checked (and the key could do nothing).
+    set(&[Attribute::Sign(false), Attribute::Derive(false)]);
+    let e = open().unwrap_err();
+    check(
+        pkcs11_error(&e) == Some(Pkcs11Error::UsageNotAllowed("CKA_SIGN")),
+        format!("{e:?}"),
+    )
+}
+
+/// `applepay import` puts a P-256 key (id from its public key hash) and an encrypted RSA
+/// key (`--password-file`, explicit id) into the token as sensitive, non-extractable
+/// pairs; the URI then decrypts, hashes and signs CSRs; importing again is refused.
+fn cli_import() -> Result<(), Failed> {
+    let s = setup();
+    let key_file = s.write(
+        "import-ec.pem",
+        s.pki.merchant_key_pem().unwrap().as_bytes(),
+    );
+    let uri = s.uri_on(CLI_TOKEN, "object=imported-ec");
+    let output = applepay(&["import", "--key", &key_file, "--pkcs11", &uri]);
+    check(output.status.success(), stderr(&output))?;
+    let hash = s.pki.merchant_key().unwrap().public_key_hash();
+    check(stdout(&output) == format!("{hash}\n"), stdout(&output))?;
+
+    // The objects: id = the hash's bytes, same label, private key sensitive.
+    let id = hash.as_bytes().to_vec();
+    let privates = objects_with_id(CLI_TOKEN, ObjectClass::PRIVATE_KEY, &id);
+    let publics = objects_with_id(CLI_TOKEN, ObjectClass::PUBLIC_KEY, &id);
+    check(
+        privates.len() == 1 && publics.len() == 1,
+        format!("{} private, {} public", privates.len(), publics.len()),
+    )?;
+    has_all(
+        &privates[0],
+        &[
+            Attribute::Label(b"imported-ec".to_vec()),
+            Attribute::Sensitive(true),
+            Attribute::Extractable(false),
+            Attribute::Sign(true),
+            Attribute::Derive(true),
+        ],
+    )?;
+    check(
+        !privates[0].iter().any(|a| matches!(a, Attribute::Value(_))),
+        "the private value is readable",
+    )?;
+    has_all(
+        &publics[0],
+        &[
+            Attribute::Label(b"imported-ec".to_vec()),
+            Attribute::EcPoint(ec_point(&s.pki.merchant_key().unwrap())),
+        ],
+    )?;
+
+    // The URI works wherever a key is taken.
+    let token = s.write(
+        "import-token.json",
+        s.pki.mint(&s.spec("import")).unwrap().as_bytes(),
+    );
+    let root = s.write("import-root.pem", s.pki.root_pem().unwrap().as_bytes());
+    let at = s.signed.saturating_add_secs(10).to_string();
+    let decrypt = applepay(&[
+        "decrypt",
+        "--token",
+        &token,
+        "--key",
+        &uri,
+        "--merchant-id",
+        s.pki.merchant_id(),
+        "--root",
+        &root,
+        "--at",
+        &at,
+    ]);
+    check(decrypt.status.success(), stderr(&decrypt))?;
+    let plaintext: serde_json::Value = serde_json::from_slice(&decrypt.stdout).unwrap();
+    let expected: serde_json::Value = serde_json::from_str(SAMPLE_PLAINTEXT).unwrap();
+    check(plaintext == expected, stdout(&decrypt))?;
+    let hashed = applepay(&["hash", &uri]);
+    check(hashed.stdout == output.stdout, stderr(&hashed))?;
+    let csr = applepay(&["csr", "--key", &uri]);
+    check(csr.status.success(), stderr(&csr))?;
+    let csr_file = s.write("import-ec.csr", &csr.stdout);
+    openssl_verifies_csr(&csr_file)?;
+    check(
+        applepay(&["hash", &csr_file]).stdout == output.stdout,
+        "the CSR's key is not the imported key",
+    )?;
+
+    // Again under the same name: refused, key_import, exit 1.
+    let again = applepay(&["import", "--key", &key_file, "--pkcs11", &uri]);
+    let err = stderr(&again);
+    check(
+        again.status.code() == Some(1)
+            && err.starts_with("error: key_import: ")
+            && err.contains("already exists"),
+        err,
+    )?;
+    // A URI as --key is a usage error.
+    let uri_key = applepay(&["import", "--key", &uri, "--pkcs11", &uri]);
+    check(uri_key.status.code() == Some(2), stderr(&uri_key))?;
+
+    // An encrypted RSA key, its password from a file, an explicit id.
+    let plain = s.write(
+        "import-rsa.pem",
+        s.pki.rsa_merchant_key_pem().unwrap().as_bytes(),
+    );
+    let password = s.write("import-password.txt", b"correct horse\n");
+    let encrypted = s.path("import-rsa-encrypted.pem");
+    let openssl = Command::new("openssl")
+        .args([
+            "pkcs8",
+            "-topk8",
+            "-v2",
+            "aes-256-cbc",
+            "-in",
+            &plain,
+            "-out",
+        ])
+        .arg(&encrypted)
+        .arg("-passout")
+        .arg(format!("file:{password}"))
+        .output()
+        .map_err(|e| format!("openssl: {e}"))?;
+    check(openssl.status.success(), stderr(&openssl))?;
+    let rsa_uri = s.uri_on(CLI_TOKEN, "object=imported-rsa;id=%52%53");
+    let output = applepay(&[
+        "import",
+        "--key",
+        &encrypted,
+        "--password-file",
+        &password,
+        "--pkcs11",
+        &rsa_uri,
+    ]);
+    check(output.status.success(), stderr(&output))?;
+    let rsa_hash = s.pki.rsa_merchant_key().unwrap().public_key_hash();
+    check(stdout(&output) == format!("{rsa_hash}\n"), stdout(&output))?;
+    let privates = objects_with_id(CLI_TOKEN, ObjectClass::PRIVATE_KEY, b"RS");
+    let publics = objects_with_id(CLI_TOKEN, ObjectClass::PUBLIC_KEY, b"RS");
+    check(
+        privates.len() == 1 && publics.len() == 1,
+        format!("{} private, {} public", privates.len(), publics.len()),
+    )?;
+    has_all(
+        &privates[0],
+        &[
+            Attribute::Sensitive(true),
+            Attribute::Extractable(false),
+            Attribute::Sign(true),
+            Attribute::Decrypt(true),
+        ],
+    )?;
+    check(
+        !privates[0]
+            .iter()
+            .any(|a| matches!(a, Attribute::PrivateExponent(_))),
+        "the private exponent is readable",
+    )?;
+    check(
+        applepay(&["hash", &rsa_uri]).stdout == output.stdout,
+        "hash of the imported RSA key",
+    )?;
+    let csr = applepay(&["csr", "--key", &rsa_uri]);
+    check(csr.status.success(), stderr(&csr))?;
+    openssl_verifies_csr(&s.write("import-rsa.csr", &csr.stdout))?;
+
+    // Without the password: the missing-password message, no objects made.
+    let output = applepay(&[
+        "import",
+        "--key",
+        &encrypted,
+        "--pkcs11",
+        &s.uri_on(CLI_TOKEN, "object=imported-rsa-2"),
+    ]);
+    check(
+        output.status.code() == Some(1) && stderr(&output).contains("needs a password"),
+        stderr(&output),
+    )
+}
+
+/// Runs `applepay` and fails the test if it takes longer than `limit`.
+fn applepay_within(args: &[&str], limit: std::time::Duration) -> Result<Output, Failed> {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_applepay"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("{args:?} still running after {limit:?}").into());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Ok(child.wait_with_output().unwrap())
+}
+
+/// A FIFO, a device and an oversized file as `pin-source` fail at once, kind
+/// `key_import`, exit 1, without naming the file.
+fn cli_pin_source() -> Result<(), Failed> {
+    let s = setup();
+    let fifo = s.path("pin.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    check(made.success(), "mkfifo")?;
+    let large = s.write("pin-large.txt", &[b'1'; 5000]);
+    for (source, why) in [
+        (fifo.as_str(), "not a regular file"),
+        ("/dev/zero", "not a regular file"),
+        (s.dir.to_str().unwrap(), "not a regular file"),
+        (large.as_str(), "larger than"),
+    ] {
+        let uri = format!(
+            "pkcs11:token={TOKEN};object=gala?module-path={}&pin-source=file:{source}",
+            s.module_path.display()
+        );
+        let output = applepay_within(&["hash", &uri], std::time::Duration::from_secs(20))?;
+        let err = stderr(&output);
+        check(
+            output.status.code() == Some(1)
+                && err.starts_with("error: key_import: ")
+                && err.contains(why)
+                && !err.contains(source),
+            format!("{source}: {err:?}"),
+        )?;
+    }
+    Ok(())
+}
+
+/// A URI given where none is accepted (`cert`, `--identity`, a leading space, a flag
+/// that takes a time) never shows its query; a U+202E in it is shown escaped.
+fn cli_stderr_hygiene() -> Result<(), Failed> {
+    let s = setup();
+    let uri = s.uri("object=gala\u{202e}txt.pem");
+    let spaced = format!(" {uri}");
+    let gateway_pki = GatewayPki::new(GATEWAY_SEED).unwrap();
+    let identity_key = s.write(
+        "hygiene-identity-key.pem",
+        gateway_pki.identity_key_pem().unwrap().as_bytes(),
+    );
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["cert", &uri],
+        vec!["cert", &spaced],
+        vec!["hash", &spaced],
+        vec!["csr", "--key", &spaced],
+        vec!["verify", "--token", &uri],
+        vec![
+            "decrypt", "--token", "t.json", "--key", "k.pem", "--at", &uri,
+        ],
+        vec![
+            "session",
+            "--validation-url",
+            "https://apple-pay-gateway.apple.com/paymentservices/startSession",
+            "--domain",
+            "shop.example.com",
+            "--display-name",
+            "Example Shop",
+            "--identity",
+            &uri,
+            "--identity-key",
+            &identity_key,
+        ],
+        vec![
+            "session",
+            "--validation-url",
+            "https://apple-pay-gateway.apple.com/paymentservices/startSession",
+            "--domain",
+            "shop.example.com",
+            "--display-name",
+            "Example Shop",
+            "--identity",
+            &spaced,
+        ],
+    ];
+    for args in cases {
+        let output = applepay(&args);
+        let err = stderr(&output);
+        check(!output.status.success(), format!("{args:?} succeeded"))?;
+        check(
+            !err.contains(PIN) && !err.contains("pin-value") && !err.contains("module-path"),
+            format!("{args:?}: the query is shown: {err:?}"),
+        )?;
+        check(
+            !err.contains('\u{202e}') && err.contains("\\u{202e}"),
+            format!("{args:?}: U+202E not escaped: {err:?}"),
+        )?;
+    }
+    Ok(())
 }
