@@ -5,6 +5,12 @@
 //! KDF in the token, `CKM_ECDH1_DERIVE` + `C_DigestKey`, then AES-GCM in the crate), both
 //! on a verified token through a `Keyring`, so the difference is the token's share.
 //!
+//! `pkcs11/open_key/p256` opens a P-256 key (slot, login, find, attributes, and the check
+//! that its public key object belongs to it); `pkcs11/public_key_check/ecdsa` and
+//! `pkcs11/public_key_check/ecdh_generator` time that check alone, with its attribute
+//! reads: a signature in the token verified in the crate (keys allowed to sign), or ECDH
+//! with the generator hashed in the token (keys allowed only to derive).
+//!
 //! Like `tests/pkcs11.rs`, `main` first makes a throwaway SoftHSM2 token directory,
 //! imports the key with `softhsm2-util`, and runs itself again with `SOFTHSM2_CONF`
 //! pointing there. SoftHSM2 missing is an error saying how to install it.
@@ -12,6 +18,7 @@
 use std::hint::black_box;
 use std::process::Command;
 
+use applepay_crypto::bench_hooks::pkcs11_check_public_key;
 use applepay_crypto::mint::{SAMPLE_PLAINTEXT, TestPki, TokenSpec};
 use applepay_crypto::pkcs11::cryptoki::context::Pkcs11;
 use applepay_crypto::pkcs11::cryptoki::error::{Error as CkError, RvError};
@@ -129,7 +136,39 @@ fn benches(c: &mut Criterion) {
         in_memory.decrypt(&verified).unwrap().plaintext()
     );
 
+    // Keys imported by the crate, with their public key objects: one allowed to sign
+    // (ECDSA check), one only to derive (ECDH check).
+    let key = |seed: u64| {
+        use rand::SeedableRng;
+        applepay_crypto::PrivateKey::generate_p256(&mut rand::rngs::StdRng::seed_from_u64(seed))
+            .unwrap()
+    };
+    let signing = Pkcs11Uri::parse(&format!("pkcs11:token={TOKEN};object=check-sign")).unwrap();
+    let deriving = Pkcs11Uri::parse(&format!("pkcs11:token={TOKEN};object=check-derive")).unwrap();
+    module.import_key(&signing, Some(PIN), &key(1)).unwrap();
+    module.import_key(&deriving, Some(PIN), &key(2)).unwrap();
+    let handle = session
+        .find_objects(&[
+            Attribute::Class(ObjectClass::PRIVATE_KEY),
+            Attribute::Label(b"check-derive".to_vec()),
+        ])
+        .unwrap()[0];
+    session
+        .update_attributes(handle, &[Attribute::Sign(false)])
+        .unwrap();
+    let signing_key = module.open_key(&signing, Some(PIN)).unwrap();
+    let deriving_key = module.open_key(&deriving, Some(PIN)).unwrap();
+
     let mut group = c.benchmark_group("pkcs11");
+    group.bench_function("open_key/p256", |b| {
+        b.iter(|| module.open_key(black_box(&signing), Some(PIN)).unwrap());
+    });
+    group.bench_function("public_key_check/ecdsa", |b| {
+        b.iter(|| pkcs11_check_public_key(black_box(&signing_key)).unwrap());
+    });
+    group.bench_function("public_key_check/ecdh_generator", |b| {
+        b.iter(|| pkcs11_check_public_key(black_box(&deriving_key)).unwrap());
+    });
     group.bench_function("decrypt_ec_v1/in_memory", |b| {
         b.iter(|| in_memory.decrypt(black_box(&verified)).unwrap());
     });
