@@ -114,7 +114,7 @@ mod tests {
         for message in [
             format!("cannot read  {uri}: No such file or directory (os error 2)"),
             format!("invalid value '{uri}' for '--at <RFC3339>'"),
-            format!("{uri}"),
+            uri.to_owned(),
             "PKCS11:x?pin-value=1234 and pkcs11:y?pin-source=file:/p\tmore".to_owned(),
         ] {
             let shown = for_stderr(&message, &argv, false);

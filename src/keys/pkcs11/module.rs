@@ -178,9 +178,8 @@ impl Pkcs11Module {
             .map_err(|e| fail("C_CreateObject", &e))
             .and_then(|public| {
                 // Opening checks the pair; a token that stored something else is undone.
-                describe(&session, private).map_err(|e| {
+                describe(&session, private).inspect_err(|_| {
                     let _ = session.destroy_object(public);
-                    e
                 })
             });
         if let Err(e) = created {
