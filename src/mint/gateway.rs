@@ -10,6 +10,7 @@
 //! client certificates to chain to. Sans I/O like the rest of the library: the caller
 //! binds the socket (see `examples/stand_in_gateway.rs`).
 
+use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::sync::Arc;
 use alloc::vec;
@@ -19,6 +20,7 @@ use core::fmt;
 use der::asn1::ObjectIdentifier;
 use p256::pkcs8::{EncodePrivateKey, LineEnding};
 use rsa::pkcs1::EncodeRsaPrivateKey;
+use sha2::Digest;
 
 use crate::error::Error;
 use crate::merchant_validation::{APPLE_PAY_GATEWAY_HOSTS, rustls_provider};
@@ -26,7 +28,9 @@ use crate::mint::der_writer::{
     ca_constraints, certificate, extension, key_usage, key_usage_ca, oid, seq, tbs, tlv,
 };
 use crate::mint::keys::{p256_key, rsa_key, sign_p256, spki_p256, spki_rsa};
-use crate::onboarding::merchant_cert::{OID_MERCHANT_IDENTITY_MARKER, OID_USER_ID};
+use crate::onboarding::merchant_cert::{
+    OID_MERCHANT_ID_HASH, OID_MERCHANT_IDENTITY_MARKER, OID_USER_ID,
+};
 use crate::time::UnixTime;
 
 const OID_ECDSA_SHA256: &str = "1.2.840.10045.4.3.2";
@@ -66,6 +70,7 @@ pub struct GatewayPki {
     identity_key: rsa::PrivateKey,
     gateway_ca_der: Vec<u8>,
     identity_ca_der: Vec<u8>,
+    merchant_id: String,
 }
 
 impl fmt::Debug for GatewayPki {
@@ -76,8 +81,16 @@ impl fmt::Debug for GatewayPki {
 
 impl GatewayPki {
     /// The PKI derived from `seed` (an RSA-2048 key generation: about a second in a debug
-    /// build).
+    /// build), with Merchant Identity certificates for [`GATEWAY_TEST_MERCHANT_ID`].
     pub fn new(seed: &[u8]) -> Result<Self, Error> {
+        Self::for_merchant(seed, GATEWAY_TEST_MERCHANT_ID)
+    }
+
+    /// [`GatewayPki::new`] with Merchant Identity certificates for `merchant_id` (subject
+    /// `UID`, and the merchant id hash extension), checked as
+    /// [`TestPki::for_merchant`](super::TestPki::for_merchant) checks it.
+    pub fn for_merchant(seed: &[u8], merchant_id: &str) -> Result<Self, Error> {
+        let merchant_id = String::from(super::simulation::checked_merchant_id(merchant_id)?);
         let mut pki = Self {
             gateway_ca_key: p256_key(seed, "gateway ca")?,
             server_key: p256_key(seed, "gateway server")?,
@@ -86,6 +99,7 @@ impl GatewayPki {
             identity_key: rsa_key(seed, "merchant identity")?,
             gateway_ca_der: Vec::new(),
             identity_ca_der: Vec::new(),
+            merchant_id,
         };
         pki.gateway_ca_der = ca_certificate(&pki.gateway_ca_key, "Test Gateway Root CA")?;
         pki.identity_ca_der = ca_certificate(&pki.identity_ca_key, IDENTITY_CA_NAME)?;
@@ -130,15 +144,26 @@ impl GatewayPki {
             ),
         ];
         if variant != IdentityVariant::NoMarker {
+            // As Apple's: the merchant id's SHA-256 as upper-case hex in a UTF8String,
+            // and the Merchant Identity marker (a NULL).
+            let id_hash = base16ct::upper::encode_string(&sha2::Sha256::digest(
+                self.merchant_id.as_bytes(),
+            ));
+            extensions.push(extension(
+                OID_MERCHANT_ID_HASH,
+                false,
+                &tlv(0x0C, id_hash.as_bytes()),
+            ));
             extensions.push(extension(
                 OID_MERCHANT_IDENTITY_MARKER,
                 false,
                 &[0x05, 0x00],
             ));
         }
+        let common_name = format!("Merchant ID: {}", self.merchant_id);
         let subject = name(&[
-            (OID_USER_ID.to_string().as_str(), GATEWAY_TEST_MERCHANT_ID),
-            (OID_COMMON_NAME, "Merchant ID: merchant.com.example.gateway"),
+            (OID_USER_ID.to_string().as_str(), self.merchant_id.as_str()),
+            (OID_COMMON_NAME, common_name.as_str()),
             (OID_ORG_UNIT, "applepay-crypto test PKI"),
             (OID_ORG, "Nobody"),
             (OID_COUNTRY, "US"),

@@ -12,6 +12,11 @@
 //! key with its certificate, for `RSA_v1` tokens, and an RSA-2048 leaf ([`Signer::Rsa`]),
 //! both generated from the seed (RSA key generation takes a moment, so only on request).
 //!
+//! [`Simulation`] is what `applepay simulate` runs on: a random seed and a merchant id kept
+//! in a directory, the files written there, tokens minted for them, and
+//! [`SimulatedGateway`], the answers of a simulated merchant validation gateway (its
+//! server is `applepay-gateway`'s feature `simulator`).
+//!
 //! Certificates and CMS are written as raw DER by a small private writer (`der_writer`;
 //! it says why not `x509-cert`'s builder).
 //!
@@ -38,15 +43,23 @@ mod der_writer;
 mod envelope;
 #[cfg(feature = "rustls")]
 mod gateway;
+mod gateway_answer;
 mod keys;
 mod metadata;
 mod pki;
 mod signed_data;
+mod simulation;
 mod spec;
 
 #[cfg(feature = "rustls")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
 pub use gateway::{GATEWAY_TEST_MERCHANT_ID, GatewayPki, IdentityVariant};
+pub use gateway_answer::{
+    MAX_SIMULATED_REGISTRATIONS, MAX_SIMULATED_REQUEST_LEN, SimulatedAnswer, SimulatedGateway,
+};
 pub use metadata::SAMPLE_METADATA;
 pub use pki::TestPki;
+pub use simulation::{
+    DEFAULT_SIMULATED_MERCHANT_ID, MAX_SIMULATED_MERCHANT_ID_LEN, Simulation, SimulationFile,
+};
 pub use spec::{Certificates, Encoding, Fault, SAMPLE_PLAINTEXT, Signer, TokenSpec};

@@ -65,13 +65,23 @@ impl TestPki {
     /// The PKI derived from `seed`; the merchant identifier is
     /// `merchant.com.example.applepay-crypto`.
     pub fn new(seed: &[u8]) -> Result<Self, Error> {
+        Self::for_merchant(seed, "merchant.com.example.applepay-crypto")
+    }
+
+    /// The PKI derived from `seed`, for the merchant identifier `merchant_id`: 1 to
+    /// [`MAX_SIMULATED_MERCHANT_ID_LEN`](super::MAX_SIMULATED_MERCHANT_ID_LEN) ASCII
+    /// letters, digits, `.`, `-` or `_` (as Apple's `merchant.com.example` ids), else
+    /// [`Error::InvalidParameter`]. The same seed gives the same keys for every merchant
+    /// id; the merchant certificates differ.
+    pub fn for_merchant(seed: &[u8], merchant_id: &str) -> Result<Self, Error> {
+        let merchant_id = super::simulation::checked_merchant_id(merchant_id)?;
         let root_key = p384_key(seed, "root")?;
         let rogue_root_key = p384_key(seed, "rogue root")?;
         let decoy_key = p256_key(seed, "decoy intermediate")?;
         let intermediate_key = p256_key(seed, "intermediate")?;
         let leaf_key = p256_key(seed, "leaf")?;
         let merchant_key = p256::SecretKey::from(p256_key(seed, "merchant")?.as_nonzero_scalar());
-        let merchant_id = String::from("merchant.com.example.applepay-crypto");
+        let merchant_id = String::from(merchant_id);
         let root_name = name("CN=Test Root CA - G3,OU=applepay-crypto test PKI,O=Nobody,C=US")?;
         let intermediate_name = name(
             "CN=Test Application Integration CA - G3,OU=applepay-crypto test PKI,O=Nobody,C=US",
@@ -105,7 +115,16 @@ impl TestPki {
     /// certificate, same merchant identifier) for `RSA_v1` tokens, and an RSA-2048 leaf
     /// for [`Signer::Rsa`](super::Signer::Rsa), generated from `seed`.
     pub fn with_rsa(seed: &[u8]) -> Result<Self, Error> {
-        let mut pki = Self::new(seed)?;
+        Self::new(seed)?.add_rsa(seed)
+    }
+
+    /// [`TestPki::for_merchant`] with the RSA half of [`TestPki::with_rsa`].
+    pub fn with_rsa_for_merchant(seed: &[u8], merchant_id: &str) -> Result<Self, Error> {
+        Self::for_merchant(seed, merchant_id)?.add_rsa(seed)
+    }
+
+    fn add_rsa(self, seed: &[u8]) -> Result<Self, Error> {
+        let mut pki = self;
         let merchant_key = rsa_key(seed, "rsa merchant")?;
         let leaf_key = rsa_key(seed, "rsa leaf")?;
         let merchant_cert_der = pki.merchant_certificate(&spki_rsa(&merchant_key)?, 6)?;
