@@ -68,6 +68,9 @@ mod calls;
 mod client;
 mod connect_to;
 mod error;
+#[cfg(feature = "simulator")]
+#[cfg_attr(docsrs, doc(cfg(feature = "simulator")))]
+pub mod simulator;
 
 pub use blocking::BlockingGateway;
 pub use calls::ApiResponse;

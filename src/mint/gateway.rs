@@ -146,9 +146,8 @@ impl GatewayPki {
         if variant != IdentityVariant::NoMarker {
             // As Apple's: the merchant id's SHA-256 as upper-case hex in a UTF8String,
             // and the Merchant Identity marker (a NULL).
-            let id_hash = base16ct::upper::encode_string(&sha2::Sha256::digest(
-                self.merchant_id.as_bytes(),
-            ));
+            let id_hash =
+                base16ct::upper::encode_string(&sha2::Sha256::digest(self.merchant_id.as_bytes()));
             extensions.push(extension(
                 OID_MERCHANT_ID_HASH,
                 false,

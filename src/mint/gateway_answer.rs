@@ -108,7 +108,15 @@ impl SimulatedGateway {
         let Some(rest) = path.strip_prefix("/paymentservices/") else {
             return SimulatedAnswer::error(404, "no such resource");
         };
-        let segments: Vec<&str> = rest.split('/').collect();
+        // Identifiers arrive percent-encoded (`applepay_crypto::ApiRequest` encodes them).
+        let Some(segments) = rest
+            .split('/')
+            .map(percent_decode)
+            .collect::<Option<Vec<String>>>()
+        else {
+            return SimulatedAnswer::error(400, "malformed percent-encoding in the path");
+        };
+        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
         match (method, segments.as_slice()) {
             ("POST", ["startSession" | "paymentSession"]) => self.session(body, now, unique),
             (_, ["v1", "merchantId", merchant_id, "merchantToken", call @ ..]) => {
@@ -222,10 +230,9 @@ impl SimulatedGateway {
                 }
             }
             ("POST", ["publicKey"]) => match token_id() {
-                Some(_) => SimulatedAnswer::json(
-                    200,
-                    &json!({ "publicKey": self.merchant_public_key }),
-                ),
+                Some(_) => {
+                    SimulatedAnswer::json(200, &json!({ "publicKey": self.merchant_public_key }))
+                }
                 None => SimulatedAnswer::error(400, "merchantTokenIdentifier is required"),
             },
             _ => SimulatedAnswer::error(404, "no such resource"),
@@ -308,6 +315,27 @@ fn object(body: &[u8]) -> Option<Map<String, Value>> {
         Value::Object(map) => Some(map),
         _ => None,
     }
+}
+
+/// A path segment with its `%XX` escapes decoded; `None` for a broken escape or a
+/// result that is not UTF-8.
+fn percent_decode(segment: &str) -> Option<String> {
+    let mut bytes = Vec::with_capacity(segment.len());
+    let mut rest = segment.as_bytes();
+    while let Some((&byte, tail)) = rest.split_first() {
+        if byte == b'%' {
+            let hex = core::str::from_utf8(tail.get(..2)?).ok()?;
+            if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return None;
+            }
+            bytes.push(u8::from_str_radix(hex, 16).ok()?);
+            rest = tail.get(2..)?;
+        } else {
+            bytes.push(byte);
+            rest = tail;
+        }
+    }
+    String::from_utf8(bytes).ok()
 }
 
 /// Up to 16 upper-case hex digits of SHA-256(`text`): a made-up identifier derived from
@@ -413,10 +441,16 @@ mod tests {
     fn registrations_are_remembered_until_unregistered() {
         let mut gateway = gateway();
         let details = |gateway: &mut SimulatedGateway| {
-            gateway.answer("GET", "/paymentservices/merchant/shop-42", b"", NOW, &[0; 16])
+            gateway.answer(
+                "GET",
+                "/paymentservices/merchant/shop%2042",
+                b"",
+                NOW,
+                &[0; 16],
+            )
         };
         assert_eq!(details(&mut gateway).status, 404);
-        let register = br#"{"domainNames":["a.example","b.example"],"encryptTo":"merchant.com.platform","partnerInternalMerchantIdentifier":"shop-42","partnerMerchantName":"Shop"}"#;
+        let register = br#"{"domainNames":["a.example","b.example"],"encryptTo":"merchant.com.platform","partnerInternalMerchantIdentifier":"shop 42","partnerMerchantName":"Shop"}"#;
         let answer = gateway.answer(
             "POST",
             "/paymentservices/registerMerchant",
@@ -429,8 +463,9 @@ mod tests {
         assert_eq!(registered["domainNames"], json!(["a.example", "b.example"]));
         assert_eq!(registered["encryptTo"], "merchant.com.platform");
         for (domains, status) in [("a.example", 200), ("b.example", 404)] {
-            let body =
-                format!(r#"{{"domainNames":["{domains}"],"partnerInternalMerchantIdentifier":"shop-42","reason":"closed"}}"#);
+            let body = format!(
+                r#"{{"domainNames":["{domains}"],"partnerInternalMerchantIdentifier":"shop 42","reason":"closed"}}"#
+            );
             let answer = gateway.answer(
                 "POST",
                 "/paymentservices/unregisterMerchant",
@@ -441,6 +476,17 @@ mod tests {
             assert_eq!(answer.status, 200);
             assert_eq!(details(&mut gateway).status, status);
         }
+    }
+
+    #[test]
+    fn path_segments_are_percent_decoded() {
+        assert_eq!(percent_decode("shop%2042").as_deref(), Some("shop 42"));
+        assert_eq!(percent_decode("%C3%A9").as_deref(), Some("é"));
+        for bad in ["%", "%4", "%zz", "%+1", "%FF"] {
+            assert_eq!(percent_decode(bad), None, "{bad}");
+        }
+        let answer = gateway().answer("GET", "/paymentservices/merchant/%4", b"", NOW, &[0; 16]);
+        assert_eq!(answer.status, 400);
     }
 
     #[test]
@@ -466,7 +512,13 @@ mod tests {
         assert_eq!(register(&mut gateway, MAX_SIMULATED_REGISTRATIONS), 429);
         assert_eq!(register(&mut gateway, 0), 200, "an update is not a new one");
         let big = vec![b' '; MAX_SIMULATED_REQUEST_LEN + 1];
-        let answer = gateway.answer("POST", "/paymentservices/registerMerchant", &big, NOW, &[0; 16]);
+        let answer = gateway.answer(
+            "POST",
+            "/paymentservices/registerMerchant",
+            &big,
+            NOW,
+            &[0; 16],
+        );
         assert_eq!(answer.status, 413);
     }
 }
