@@ -17,10 +17,18 @@ const MAX_FILE_LEN: u64 = 1024 * 1024;
 
 /// Creates `path` (mode 0600 on Unix; never overwriting) and writes `bytes` to it.
 pub(crate) fn write_secret_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    write_new_file(path, bytes, true)
+}
+
+/// Creates `path` (never overwriting; mode 0600 on Unix if `secret`, else as the umask
+/// says) and writes `bytes` to it.
+pub(crate) fn write_new_file(path: &Path, bytes: &[u8], secret: bool) -> Result<(), Failure> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    if secret {
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    }
     let cannot =
         |e: std::io::Error| Failure::Usage(format!("cannot write {}: {e}", path.display()));
     let mut file = options.open(path).map_err(cannot)?;

@@ -24,6 +24,7 @@ mod pkcs11;
 mod platform;
 mod replay;
 mod session;
+mod simulate;
 mod terminal;
 mod validation;
 mod verify;
@@ -40,6 +41,7 @@ use crate::merchant_token_crypto::{MerchantTokenCryptoCommand, merchant_token_cr
 use crate::onboarding::{CertArgs, CsrArgs, HashArgs, KeygenArgs, cert, csr, hash, keygen};
 use crate::platform::{PlatformCommand, platform};
 use crate::session::{SessionArgs, session};
+use crate::simulate::{SimulateCommand, simulate};
 use crate::validation::{ValidationUrlArgs, validation_url};
 use crate::verify::{VerifyArgs, verify_command};
 
@@ -88,6 +90,11 @@ enum Command {
     /// (the Web Merchant Registration API, with the platform integrator identity).
     #[command(subcommand)]
     Platform(PlatformCommand),
+    /// The Apple side, simulated, for your own tests: a test PKI, payment tokens, a
+    /// merchant validation gateway. Nothing it makes is trusted by Apple or by the
+    /// default verifier.
+    #[command(subcommand)]
+    Simulate(SimulateCommand),
 }
 
 /// `applepay merchant-token <command>`: Apple's API calls and the cryptography around
@@ -158,6 +165,7 @@ fn main() -> ExitCode {
             merchant_token_crypto(&command, &mut warnings)
         }
         Command::Platform(command) => platform(&command),
+        Command::Simulate(command) => simulate(&command),
     };
     let code = match result {
         Ok(()) => ExitCode::SUCCESS,
