@@ -321,7 +321,7 @@ fn the_gateway_serves_the_directorys_identity_only() {
             text(&pki.join("identity_key.pem")).to_owned(),
         ]
     };
-    let connection = vec![
+    let connection = [
         "--ca".to_owned(),
         text(&pki.join("gateway_ca.pem")).to_owned(),
         "--connect-to".to_owned(),

@@ -90,7 +90,7 @@ impl GatewayPki {
     /// `UID`, and the merchant id hash extension), checked as
     /// [`TestPki::for_merchant`](super::TestPki::for_merchant) checks it.
     pub fn for_merchant(seed: &[u8], merchant_id: &str) -> Result<Self, Error> {
-        let merchant_id = String::from(super::simulation::checked_merchant_id(merchant_id)?);
+        let merchant_id = String::from(super::pki::checked_merchant_id(merchant_id)?);
         let mut pki = Self {
             gateway_ca_key: p256_key(seed, "gateway ca")?,
             server_key: p256_key(seed, "gateway server")?,

@@ -58,8 +58,6 @@ pub use gateway_answer::{
     MAX_SIMULATED_REGISTRATIONS, MAX_SIMULATED_REQUEST_LEN, SimulatedAnswer, SimulatedGateway,
 };
 pub use metadata::SAMPLE_METADATA;
-pub use pki::TestPki;
-pub use simulation::{
-    DEFAULT_SIMULATED_MERCHANT_ID, MAX_SIMULATED_MERCHANT_ID_LEN, Simulation, SimulationFile,
-};
+pub use pki::{MAX_SIMULATED_MERCHANT_ID_LEN, TestPki};
+pub use simulation::{DEFAULT_SIMULATED_MERCHANT_ID, Simulation, SimulationFile};
 pub use spec::{Certificates, Encoding, Fault, SAMPLE_PLAINTEXT, Signer, TokenSpec};

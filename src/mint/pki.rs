@@ -23,6 +23,25 @@ use crate::token::model::Version;
 
 use crate::token::verify::Verifier;
 
+/// Longest merchant id a simulation accepts, in characters.
+pub const MAX_SIMULATED_MERCHANT_ID_LEN: usize = 128;
+
+/// `merchant_id` if it is 1 to [`MAX_SIMULATED_MERCHANT_ID_LEN`] ASCII letters, digits,
+/// `.`, `-` or `_`: what Apple's merchant ids are made of, and nothing a distinguished
+/// name or a URL path would have to escape.
+pub(crate) fn checked_merchant_id(merchant_id: &str) -> Result<&str, Error> {
+    let fits = !merchant_id.is_empty()
+        && merchant_id.len() <= MAX_SIMULATED_MERCHANT_ID_LEN
+        && merchant_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+    if fits {
+        Ok(merchant_id)
+    } else {
+        Err(Error::InvalidParameter("merchant id"))
+    }
+}
+
 /// A throwaway Apple-like PKI with one merchant, all derived from a seed.
 pub struct TestPki {
     pub(super) root_key: p384::ecdsa::SigningKey,
@@ -69,12 +88,12 @@ impl TestPki {
     }
 
     /// The PKI derived from `seed`, for the merchant identifier `merchant_id`: 1 to
-    /// [`MAX_SIMULATED_MERCHANT_ID_LEN`](super::MAX_SIMULATED_MERCHANT_ID_LEN) ASCII
+    /// [`MAX_SIMULATED_MERCHANT_ID_LEN`] ASCII
     /// letters, digits, `.`, `-` or `_` (as Apple's `merchant.com.example` ids), else
     /// [`Error::InvalidParameter`]. The same seed gives the same keys for every merchant
     /// id; the merchant certificates differ.
     pub fn for_merchant(seed: &[u8], merchant_id: &str) -> Result<Self, Error> {
-        let merchant_id = super::simulation::checked_merchant_id(merchant_id)?;
+        let merchant_id = checked_merchant_id(merchant_id)?;
         let root_key = p384_key(seed, "root")?;
         let rogue_root_key = p384_key(seed, "rogue root")?;
         let decoy_key = p256_key(seed, "decoy intermediate")?;

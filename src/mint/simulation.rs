@@ -8,20 +8,16 @@
 //! test root, passed explicitly (`--root`, [`TestPki::verifier`]).
 
 use alloc::string::String;
-use alloc::vec::Vec;
 use core::fmt;
 
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
-use super::pki::TestPki;
+use super::pki::{TestPki, checked_merchant_id};
 use super::spec::TokenSpec;
 use crate::error::Error;
 use crate::time::UnixTime;
 use crate::token::model::Version;
-
-/// Longest merchant id a simulation accepts, in characters.
-pub const MAX_SIMULATED_MERCHANT_ID_LEN: usize = 128;
 
 /// The merchant id of a simulation made without one.
 pub const DEFAULT_SIMULATED_MERCHANT_ID: &str = "merchant.com.example.simulated";
@@ -31,22 +27,6 @@ const STATE_HEADER: &str = "applepay simulation v1";
 
 /// Largest state [`Simulation::from_state`] reads, in bytes.
 const MAX_STATE_LEN: usize = 1024;
-
-/// `merchant_id` if it is 1 to [`MAX_SIMULATED_MERCHANT_ID_LEN`] ASCII letters, digits,
-/// `.`, `-` or `_`: what Apple's merchant ids are made of, and nothing a distinguished
-/// name or a URL path would have to escape.
-pub(crate) fn checked_merchant_id(merchant_id: &str) -> Result<&str, Error> {
-    let fits = !merchant_id.is_empty()
-        && merchant_id.len() <= MAX_SIMULATED_MERCHANT_ID_LEN
-        && merchant_id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
-    if fits {
-        Ok(merchant_id)
-    } else {
-        Err(Error::InvalidParameter("merchant id"))
-    }
-}
 
 /// A simulated Apple for one merchant: a 32-byte seed (every key derives from it) and the
 /// merchant id.
@@ -212,7 +192,7 @@ impl Simulation {
     /// and [`Simulation::STATE_FILE`]. Three RSA-2048 key generations.
     #[cfg(feature = "rustls")]
     #[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
-    pub fn files(&self) -> Result<Vec<SimulationFile>, Error> {
+    pub fn files(&self) -> Result<alloc::vec::Vec<SimulationFile>, Error> {
         let pki = self.payment_pki_with_rsa()?;
         let gateway = self.gateway_pki()?;
         let file = |name, contents: String, secret| SimulationFile {
@@ -271,6 +251,7 @@ mod tests {
 
     #[test]
     fn merchant_ids_are_what_apple_uses() {
+        use super::super::pki::MAX_SIMULATED_MERCHANT_ID_LEN;
         for good in ["merchant.com.example", "a", "merchant.com.x-y_z"] {
             assert!(checked_merchant_id(good).is_ok(), "{good}");
         }
