@@ -8,6 +8,8 @@
 //! test root, passed explicitly (`--root`, [`TestPki::verifier`]).
 
 use alloc::string::String;
+#[cfg(feature = "rustls")]
+use alloc::vec::Vec;
 use core::fmt;
 
 use rand_core::CryptoRng;
@@ -192,7 +194,7 @@ impl Simulation {
     /// and [`Simulation::STATE_FILE`]. Three RSA-2048 key generations.
     #[cfg(feature = "rustls")]
     #[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
-    pub fn files(&self) -> Result<alloc::vec::Vec<SimulationFile>, Error> {
+    pub fn files(&self) -> Result<Vec<SimulationFile>, Error> {
         let pki = self.payment_pki_with_rsa()?;
         let gateway = self.gateway_pki()?;
         let file = |name, contents: String, secret| SimulationFile {
