@@ -22,7 +22,9 @@ clients given --ca DIR/gateway_ca.pem. For tests, never for payments.";
 
 #[derive(Subcommand)]
 pub(crate) enum SimulateCommand {
-    /// Write a new directory with a test PKI: test_root.pem (the anchor for --root),
+    /// Write a new directory with a test PKI, its keys and the simulation's state.
+    ///
+    /// The files: test_root.pem (the anchor for --root),
     /// merchant_key.pem + merchant_cert.pem (Payment Processing, P-256),
     /// merchant_rsa_key.pem + merchant_rsa_cert.pem (RSA_v1), identity.pem +
     /// identity_key.pem (Merchant Identity, subject UID = the merchant id),
@@ -38,8 +40,9 @@ pub(crate) enum SimulateCommand {
         #[arg(long, value_name = "ID", default_value = DEFAULT_SIMULATED_MERCHANT_ID)]
         merchant_id: String,
     },
-    /// Print a payment token (the paymentData JSON object) whose plaintext is FILE byte
-    /// for byte, encrypted for the directory's P-256 merchant key (EC_v1) or RSA key
+    /// Print a payment token whose plaintext is FILE byte for byte.
+    ///
+    /// The token is the paymentData JSON object, encrypted for the directory's P-256 merchant key (EC_v1) or RSA key
     /// (--rsa, RSA_v1), with a random transactionId.
     #[command(after_help = NOT_TRUSTED)]
     Token {
@@ -56,8 +59,10 @@ pub(crate) enum SimulateCommand {
         #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
         signing_time: Option<UnixTime>,
     },
-    /// Serve a simulated Apple gateway over TLS for apple-pay-gateway.apple.com (and
-    /// Apple's other gateway hosts): merchant sessions, the Merchant Token Management API
+    /// Serve a simulated Apple gateway over TLS, for the directory's Merchant Identity.
+    ///
+    /// It answers for apple-pay-gateway.apple.com (and Apple's other gateway hosts):
+    /// merchant sessions, the Merchant Token Management API
     /// and the Web Merchant Registration API, for the directory's Merchant Identity only
     /// (another identity fails the handshake). The first line on stdout is `listening
     /// ADDR:PORT`, then one line per request; refused connections go to stderr. Runs
