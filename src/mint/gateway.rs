@@ -8,7 +8,7 @@
 //! Relations CA, which issues the Merchant Identity certificate (marker
 //! `1.2.840.113635.100.6.46`, subject `UID`, RSA-2048 key) and which the server requires
 //! client certificates to chain to. Sans I/O like the rest of the library: the caller
-//! binds the socket (see `examples/stand_in_gateway.rs`).
+//! binds the socket (see `applepay_gateway::simulator`, feature `simulator`).
 
 use alloc::format;
 use alloc::string::{String, ToString};

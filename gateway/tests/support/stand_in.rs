@@ -4,7 +4,9 @@
 //! every request (method, path, headers, body, the client certificate, the TLS version)
 //! and answers as its handler says; it counts connections and completed handshakes.
 //!
-//! Shared by the gateway's and the CLI's tests and by `examples/stand_in_gateway.rs`.
+//! Shared by the gateway's and the CLI's tests and the gateway's bench. Unlike `applepay
+//! simulate gateway` (the `simulator` feature), it can misbehave on purpose: drip, stall,
+//! redirect, answer in chunks.
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
