@@ -40,8 +40,9 @@ pub(crate) struct DecryptArgs {
     pub(crate) jobs: Option<u16>,
     /// A merchant private key (PEM or DER): P-256 (SEC1 or PKCS#8) for EC_v1 tokens, RSA
     /// (PKCS#1 or PKCS#8) for RSA_v1 tokens, also encrypted PKCS#8 or a .p12 (whose
-    /// certificate for the key then needs no --cert); repeatable, EC and RSA keys mixed.
-    #[arg(long = "key", value_name = "FILE", required = true)]
+    /// certificate for the key then needs no --cert); or a `pkcs11:` URI (built with
+    /// --features pkcs11); repeatable, EC and RSA keys mixed.
+    #[arg(long = "key", value_name = "FILE|URI", required = true)]
     pub(crate) keys: Vec<PathBuf>,
     #[command(flatten)]
     pub(crate) passwords: PasswordArgs,

@@ -30,7 +30,7 @@ pub(crate) fn fail(kind: &'static str, message: impl Into<String>) -> Failure {
 pub(crate) struct IdentityArgs {
     /// The identity certificate: PEM (may hold the chain and the key), DER, or a .p12 with
     /// its key. A Merchant Identity certificate, or for `platform` the platform integrator
-    /// certificate.
+    /// certificate. A file, not a `pkcs11:` URI (a key in a token goes in --identity-key).
     #[arg(long, value_name = "FILE")]
     identity: PathBuf,
     /// The identity's private key, if not in --identity: a file (PEM or DER, may be

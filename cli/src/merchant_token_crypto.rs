@@ -64,7 +64,8 @@ pub(crate) struct UsageKeys {
     /// The merchantTokenIdentifier the usage information is for.
     #[arg(long, value_name = "ID")]
     token_id: String,
-    /// The merchant's P-384 private key (SEC1 or PKCS#8, PEM or DER; see `keygen --p384`).
+    /// The merchant's P-384 private key (SEC1 or PKCS#8, PEM or DER; see `keygen --p384`):
+    /// a file, not a `pkcs11:` URI.
     #[arg(long, value_name = "FILE")]
     merchant_key: PathBuf,
     /// The merchant token's P-384 public key (from Apple's publicKey call): base64 of the
