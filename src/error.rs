@@ -2,8 +2,10 @@
 
 use alloc::string::String;
 use core::fmt;
+use core::time::Duration;
 
 use crate::public_key_hash::PublicKeyHash;
+use crate::time::UnixTime;
 
 /// Everything that can go wrong in this crate.
 ///
@@ -81,11 +83,28 @@ pub enum Error {
     /// The token's `signingTime` is older than the allowed maximum age (the `max_age` of
     /// [`crate::PaymentToken::verify`], typically [`crate::DEFAULT_MAX_AGE`]), or lies
     /// further in the future than [`crate::MAX_CLOCK_SKEW`] (merchant token metadata has
-    /// no maximum age, only the future limit). Reported only for tokens
-    /// whose signature and chain hold.
+    /// no maximum age, only the future limit). Reported only for tokens whose signature
+    /// and chain hold. The fields say which side of the window, both times and the window
+    /// itself.
     ///
-    /// Reject the token: it may be a replay. Check your clock if this happens often.
-    SigningTimeOutOfWindow,
+    /// Reject the token: it may be a replay. Check your clock if this happens often (a
+    /// token [`SigningTimeProblem::InFuture`] points at the verifier's clock, or at the
+    /// `now` passed in).
+    #[non_exhaustive]
+    SigningTimeOutOfWindow {
+        /// Too old, or dated in the future.
+        problem: SigningTimeProblem,
+        /// The token's signed `signingTime`.
+        signing_time: UnixTime,
+        /// The time the token was verified at (the `now` given to the verification).
+        verification_time: UnixTime,
+        /// The maximum age the verification allowed (its `max_age`); `None` where there
+        /// is none.
+        max_age: Option<Duration>,
+        /// How far after `verification_time` a signing time may lie
+        /// ([`crate::MAX_CLOCK_SKEW`]).
+        max_skew: Duration,
+    },
 
     /// A merchant validation URL is not one of Apple's gateway URLs. The payload says why.
     ///
@@ -153,7 +172,7 @@ impl Error {
             Self::KeyImport(_) => "key_import",
             Self::SignatureInvalid => "signature",
             Self::CertificateChain(_) => "certificate_chain",
-            Self::SigningTimeOutOfWindow => "signing_time",
+            Self::SigningTimeOutOfWindow { .. } => "signing_time",
             Self::UntrustedValidationUrl(_) => "untrusted_validation_url",
             Self::InvalidParameter(_) => "invalid_parameter",
             Self::MerchantIdentity(_) => "identity",
@@ -178,8 +197,33 @@ impl fmt::Display for Error {
             Self::KeyImport(e) => write!(f, "key import failed: {e}"),
             Self::SignatureInvalid => f.write_str("token signature is invalid"),
             Self::CertificateChain(e) => write!(f, "certificate chain rejected: {e}"),
-            Self::SigningTimeOutOfWindow => {
-                f.write_str("token signing time is outside the accepted window")
+            Self::SigningTimeOutOfWindow {
+                problem,
+                signing_time,
+                verification_time,
+                max_age,
+                max_skew,
+            } => {
+                let latest = verification_time.saturating_add_secs(max_skew.as_secs());
+                write!(
+                    f,
+                    "token signing time {signing_time} is {problem}: verified at \
+                     {verification_time}, the window accepts signing times "
+                )?;
+                match max_age {
+                    Some(age) => write!(
+                        f,
+                        "from {} to {latest} (max age {}s, clock skew {}s)",
+                        verification_time.saturating_sub_secs(age.as_secs()),
+                        age.as_secs(),
+                        max_skew.as_secs()
+                    ),
+                    None => write!(
+                        f,
+                        "up to {latest} (no max age, clock skew {}s)",
+                        max_skew.as_secs()
+                    ),
+                }
             }
             Self::UntrustedValidationUrl(why) => write!(f, "untrusted validation url: {why}"),
             Self::InvalidParameter(what) => write!(f, "invalid parameter: {what}"),
@@ -193,6 +237,27 @@ impl fmt::Display for Error {
 
 impl core::error::Error for Error {}
 
+/// Which side of the accepted window a token's signing time lies on
+/// ([`Error::SigningTimeOutOfWindow`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SigningTimeProblem {
+    /// Signed longer ago than the maximum age allows: a stale token, perhaps a replay.
+    TooOld,
+    /// Signed later than the verification time plus the allowed clock skew: check the
+    /// verifier's clock (or the time passed in).
+    InFuture,
+}
+
+impl fmt::Display for SigningTimeProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::TooOld => "too old",
+            Self::InFuture => "in the future",
+        })
+    }
+}
+
 /// Why a certificate and key cannot serve as the Merchant Identity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -203,10 +268,27 @@ pub enum IdentityError {
     /// The certificate does not certify the key's public key.
     KeyMismatch,
     /// The certificate expired before the time given: renew it in Apple's developer
-    /// account.
-    Expired,
-    /// The certificate is not valid yet at the time given (check the clock).
-    NotYetValid,
+    /// account. The fields give its validity period and that time.
+    #[non_exhaustive]
+    Expired {
+        /// The start of the certificate's validity period (`notBefore`).
+        not_before: UnixTime,
+        /// The end of the certificate's validity period (`notAfter`).
+        not_after: UnixTime,
+        /// The time it was checked at.
+        time: UnixTime,
+    },
+    /// The certificate is not valid yet at the time given (check the clock). The fields
+    /// give its validity period and that time.
+    #[non_exhaustive]
+    NotYetValid {
+        /// The start of the certificate's validity period (`notBefore`).
+        not_before: UnixTime,
+        /// The end of the certificate's validity period (`notAfter`).
+        not_after: UnixTime,
+        /// The time it was checked at.
+        time: UnixTime,
+    },
     /// The key lists no signature scheme ([`crate::MerchantKey::signing_schemes`]), so it
     /// cannot sign a TLS handshake.
     KeyCannotSign,
@@ -219,8 +301,28 @@ impl fmt::Display for IdentityError {
                 "not a merchant identity certificate (no marker 1.2.840.113635.100.6.46)"
             }
             Self::KeyMismatch => "the certificate does not match the key",
-            Self::Expired => "the certificate has expired",
-            Self::NotYetValid => "the certificate is not valid yet",
+            Self::Expired {
+                not_before,
+                not_after,
+                time,
+            } => {
+                return write!(
+                    f,
+                    "the identity certificate has expired at {time} \
+                     (valid from {not_before} to {not_after})"
+                );
+            }
+            Self::NotYetValid {
+                not_before,
+                not_after,
+                time,
+            } => {
+                return write!(
+                    f,
+                    "the identity certificate is not valid yet at {time} \
+                     (valid from {not_before} to {not_after})"
+                );
+            }
             Self::KeyCannotSign => "the key cannot sign tls handshakes",
         })
     }
@@ -256,6 +358,15 @@ pub enum KeyImportError {
     /// A key in a PKCS#11 token (an HSM) could not be found or used; the payload says
     /// why (feature `pkcs11`).
     Pkcs11(Pkcs11Error),
+    /// No private key was found where one was expected; the payload says what the input
+    /// holds instead (a certificate, a CSR, a `.p12`, nothing recognisable, …). Give the
+    /// key file — a `.p12` through [`crate::Pkcs12`].
+    NotAKey(InputContent),
+    /// No certificate was found where one was expected; the payload says what the input
+    /// holds instead (a private key, a CSR, a `.p12`, nothing recognisable, …). Give the
+    /// certificate file; [`KeyImportError::InvalidCertificate`] is a certificate that
+    /// does not parse.
+    NotACertificate(InputContent),
 }
 
 impl fmt::Display for KeyImportError {
@@ -271,6 +382,51 @@ impl fmt::Display for KeyImportError {
             Self::WorkFactorTooHigh => "key derivation work factor over the limit",
             Self::TooManyBags => "too many bags in the pkcs#12 file",
             Self::Pkcs11(e) => return write!(f, "pkcs11: {e}"),
+            Self::NotAKey(found) => return write!(f, "{found} where a key was expected"),
+            Self::NotACertificate(found) => {
+                return write!(f, "{found} where a certificate was expected");
+            }
+        })
+    }
+}
+
+/// What a key or certificate input holds, as far as can be told without a password
+/// ([`InputContent::of`]): what [`KeyImportError::NotAKey`] and
+/// [`KeyImportError::NotACertificate`] found instead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InputContent {
+    /// An X.509 certificate (PEM `CERTIFICATE`, or DER).
+    Certificate,
+    /// An unencrypted private key (PEM `PRIVATE KEY`, `EC PRIVATE KEY`, `RSA PRIVATE
+    /// KEY`, or DER PKCS#8, SEC1, PKCS#1).
+    PrivateKey,
+    /// An encrypted PKCS#8 private key (PEM `ENCRYPTED PRIVATE KEY`, or DER).
+    EncryptedPrivateKey,
+    /// A public key (PEM `PUBLIC KEY`, `RSA PUBLIC KEY`, or a DER
+    /// `SubjectPublicKeyInfo`).
+    PublicKey,
+    /// A certificate signing request (PEM `CERTIFICATE REQUEST`, or DER PKCS#10).
+    CertificateRequest,
+    /// A PKCS#12 bundle (`.p12`, `.pfx`).
+    Pkcs12,
+    /// PEM text with blocks of another kind only (`EC PARAMETERS`, `PKCS7`, …).
+    OtherPem,
+    /// Nothing recognisable: not PEM, and not one of the DER structures above.
+    Unrecognized,
+}
+
+impl fmt::Display for InputContent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Certificate => "a certificate",
+            Self::PrivateKey => "a private key",
+            Self::EncryptedPrivateKey => "an encrypted private key",
+            Self::PublicKey => "a public key",
+            Self::CertificateRequest => "a certificate signing request (csr)",
+            Self::Pkcs12 => "a .p12 (pkcs#12) bundle",
+            Self::OtherPem => "pem blocks of another kind",
+            Self::Unrecognized => "nothing recognisable",
         })
     }
 }
@@ -411,8 +567,20 @@ pub enum ChainError {
     UntrustedRoot,
     /// The leaf is not signed by the intermediate.
     BadLeafSignature,
-    /// A certificate is not valid at the verification time (expired or not yet valid).
-    Expired,
+    /// A certificate is not valid at the verification time: it expired, or is not valid
+    /// yet. The fields name the certificate, its validity period and that time. A stored
+    /// token checked long after it was made fails so: verify it as of its signing time.
+    #[non_exhaustive]
+    Expired {
+        /// Which certificate of the chain.
+        certificate: ChainCertificate,
+        /// The start of its validity period (`notBefore`).
+        not_before: UnixTime,
+        /// The end of its validity period (`notAfter`).
+        not_after: UnixTime,
+        /// The verification time it was checked at.
+        time: UnixTime,
+    },
     /// Key usage, extended key usage or basic constraints forbid this use.
     Usage,
     /// A certificate uses a signature algorithm or key type this crate does not accept.
@@ -432,10 +600,45 @@ impl fmt::Display for ChainError {
             }
             Self::UntrustedRoot => "intermediate is not issued by a trusted root",
             Self::BadLeafSignature => "leaf is not signed by the intermediate",
-            Self::Expired => "certificate not valid at the verification time",
+            Self::Expired {
+                certificate,
+                not_before,
+                not_after,
+                time,
+            } => {
+                let state = if time < not_before {
+                    "is not valid yet"
+                } else {
+                    "has expired"
+                };
+                return write!(
+                    f,
+                    "{certificate} certificate {state} at the verification time {time} \
+                     (valid from {not_before} to {not_after})"
+                );
+            }
             Self::Usage => "certificate usage constraints violated",
             Self::UnsupportedAlgorithm => "unsupported certificate algorithm",
             Self::SignerNotFound => "signer certificate not found",
+        })
+    }
+}
+
+/// A certificate of the token's chain ([`ChainError::Expired`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ChainCertificate {
+    /// Apple's signing (leaf) certificate, the one that signed the token.
+    Leaf,
+    /// Apple's intermediate CA certificate, which issued the leaf.
+    Intermediate,
+}
+
+impl fmt::Display for ChainCertificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Leaf => "leaf",
+            Self::Intermediate => "intermediate",
         })
     }
 }

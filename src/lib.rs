@@ -141,7 +141,10 @@ mod token;
 #[doc(hidden)]
 pub mod bench_hooks;
 
-pub use error::{ChainError, Error, IdentityError, KeyImportError, Pkcs11Error};
+pub use error::{
+    ChainCertificate, ChainError, Error, IdentityError, InputContent, KeyImportError, Pkcs11Error,
+    SigningTimeProblem,
+};
 #[cfg(feature = "pkcs12")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pkcs12")))]
 pub use keys::MAX_PKCS12_BAGS;

@@ -6,7 +6,10 @@ mod common;
 use std::fs;
 
 use applepay_crypto::mint::{Fault, SAMPLE_METADATA, TestPki, TokenSpec};
-use applepay_crypto::{EncryptedTokenMetadata, Error, Keyring, PaymentToken, UnixTime, Verifier};
+use applepay_crypto::{
+    EncryptedTokenMetadata, Error, Keyring, MAX_CLOCK_SKEW, PaymentToken, SigningTimeProblem,
+    UnixTime, Verifier,
+};
 
 fn read(path: &str) -> Vec<u8> {
     fs::read(common::vectors_dir().join(path)).unwrap()
@@ -61,11 +64,29 @@ fn the_signing_time_has_no_maximum_age_but_no_future() {
             .verify(&verifier, signed.saturating_sub_secs(60))
             .is_ok()
     );
+    let early = signed.saturating_sub_secs(61);
+    let err = metadata.verify(&verifier, early).unwrap_err();
+    let Error::SigningTimeOutOfWindow {
+        problem,
+        signing_time,
+        verification_time,
+        max_age,
+        max_skew,
+        ..
+    } = err
+    else {
+        panic!("{err:?}");
+    };
+    assert_eq!(problem, SigningTimeProblem::InFuture);
+    assert_eq!((signing_time, verification_time), (signed, early));
+    assert_eq!((max_age, max_skew), (None, MAX_CLOCK_SKEW));
     assert_eq!(
-        metadata
-            .verify(&verifier, signed.saturating_sub_secs(61))
-            .unwrap_err(),
-        Error::SigningTimeOutOfWindow
+        err.to_string(),
+        format!(
+            "token signing time {signed} is in the future: verified at {early}, the window \
+             accepts signing times up to {} (no max age, clock skew 60s)",
+            early.saturating_add_secs(60)
+        )
     );
 }
 

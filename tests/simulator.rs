@@ -3,8 +3,8 @@
 
 use applepay_crypto::mint::{Certificates, Encoding, Fault, SAMPLE_PLAINTEXT, TestPki, TokenSpec};
 use applepay_crypto::{
-    ChainError, DEFAULT_MAX_AGE, Error, Keyring, MerchantCertificate, MerchantIdHash, PaymentToken,
-    UnixTime,
+    ChainCertificate, ChainError, DEFAULT_MAX_AGE, Error, Keyring, MerchantCertificate,
+    MerchantIdHash, PaymentToken, UnixTime,
 };
 use base64ct::{Base64, Encoding as _};
 
@@ -168,10 +168,6 @@ fn each_fault_gives_its_error() {
             Error::CertificateChain(ChainError::MissingIntermediateMarker),
         ),
         (
-            Fault::ExpiredLeaf,
-            Error::CertificateChain(ChainError::Expired),
-        ),
-        (
             Fault::UntrustedRoot,
             Error::CertificateChain(ChainError::UntrustedRoot),
         ),
@@ -193,4 +189,33 @@ fn each_fault_gives_its_error() {
             );
         }
     }
+    // An expired leaf: the error names it, its validity period and the time.
+    let spec = TokenSpec {
+        fault: Some(Fault::ExpiredLeaf),
+        ..spec()
+    };
+    let token = PaymentToken::from_json(pki.mint(&spec).unwrap().as_bytes()).unwrap();
+    let err = token.verify_at_signing_time(&verifier).unwrap_err();
+    let Error::CertificateChain(ChainError::Expired {
+        certificate,
+        not_before,
+        not_after,
+        time,
+        ..
+    }) = err
+    else {
+        panic!("{err:?}");
+    };
+    const DAY: u64 = 86_400;
+    assert_eq!(certificate, ChainCertificate::Leaf);
+    assert_eq!(time, signed());
+    assert_eq!(not_before, signed().saturating_sub_secs(400 * DAY));
+    assert_eq!(not_after, signed().saturating_sub_secs(DAY));
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "certificate chain rejected: leaf certificate has expired at the verification \
+             time {time} (valid from {not_before} to {not_after})"
+        )
+    );
 }

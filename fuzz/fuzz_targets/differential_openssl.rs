@@ -480,7 +480,7 @@ fuzz_target!(|input: Input| {
                 {
                     true
                 }
-                Error::SigningTimeOutOfWindow => true,
+                Error::SigningTimeOutOfWindow { .. } => true,
                 // A marker is missing: with several candidate paths (a decoy), the error
                 // reported is the first candidate's, not necessarily the marker's.
                 Error::CertificateChain(_)

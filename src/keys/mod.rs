@@ -7,6 +7,7 @@
 //! trait of [`crate::provider`], which an HSM or KMS implements as well. This folder uses
 //! `provider` and the shared vocabulary, nothing else.
 
+pub(crate) mod content;
 pub(crate) mod encrypted_key;
 pub(crate) mod kdf_work;
 mod key_hash;

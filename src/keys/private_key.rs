@@ -11,6 +11,7 @@ use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, KeyImportError};
+use crate::keys::content;
 use crate::keys::encrypted_key;
 use crate::keys::pem;
 use crate::provider::{
@@ -251,7 +252,7 @@ fn material_from_pem(text: &str, password: Option<&str>) -> Result<Material, Err
                 "EC PRIVATE KEY" | "PRIVATE KEY" | "RSA PRIVATE KEY" | "ENCRYPTED PRIVATE KEY"
             )
         })
-        .ok_or(Error::KeyImport(KeyImportError::UnrecognizedFormat))?;
+        .ok_or_else(|| content::not_a_key(text.as_bytes()))?;
     let Some(der) = block.decode() else {
         // OpenSSL's legacy encrypted PEM (`Proc-Type: 4,ENCRYPTED` headers) is not PEM
         // as RFC 7468 defines it.
@@ -293,7 +294,7 @@ fn material_from_der(der: &[u8], password: Option<&str>) -> Result<Material, Err
     if let Ok(info) = pkcs8::EncryptedPrivateKeyInfoRef::from_der(der) {
         return decrypt_pkcs8(&info, password);
     }
-    Err(Error::KeyImport(KeyImportError::UnrecognizedFormat))
+    Err(content::not_a_key(der))
 }
 
 /// Decrypts an `EncryptedPrivateKeyInfo` and reads the key inside.

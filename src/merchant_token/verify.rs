@@ -8,7 +8,7 @@ use alloc::string::String;
 use crate::error::Error;
 use crate::merchant_token::model::EncryptedTokenMetadata;
 use crate::time::UnixTime;
-use crate::token::verify::{MAX_CLOCK_SKEW, Verifier};
+use crate::token::verify::{Verifier, check_signing_time};
 
 /// Merchant token metadata whose signature and certificate chain have been checked.
 ///
@@ -60,22 +60,21 @@ impl EncryptedTokenMetadata {
     /// **No maximum age.** Unlike a payment token's, the metadata's signing time may lie
     /// days before `now`: you fetch the event after Apple's notification, possibly much
     /// later, and its freshness comes from Apple's authenticated answer over mutual TLS,
-    /// not from the signature. A signing time more than [`MAX_CLOCK_SKEW`] after `now` is
-    /// still refused.
+    /// not from the signature. A signing time more than
+    /// [`MAX_CLOCK_SKEW`](crate::MAX_CLOCK_SKEW) after `now` is still refused.
     ///
     /// Errors: [`Error::Malformed`] when the signature is not a readable CMS
     /// `SignedData`, [`Error::CertificateChain`], [`Error::SignatureInvalid`] (also for a
     /// signature over the payment-token rule, which appends a transaction id),
-    /// [`Error::SigningTimeOutOfWindow`] for a signing time in the future.
+    /// [`Error::SigningTimeOutOfWindow`] for a signing time in the future (with
+    /// [`crate::SigningTimeProblem::InFuture`] and no `max_age`).
     pub fn verify(
         &self,
         verifier: &Verifier,
         now: UnixTime,
     ) -> Result<VerifiedTokenMetadata, Error> {
         let verified = self.verify_signature(verifier, Some(now))?;
-        if verified.signing_time > now.saturating_add_secs(MAX_CLOCK_SKEW.as_secs()) {
-            return Err(Error::SigningTimeOutOfWindow);
-        }
+        check_signing_time(verified.signing_time, now, None)?;
         Ok(verified)
     }
 

@@ -131,12 +131,23 @@ impl MerchantIdentity {
         if !certificate.matches_key(key.as_ref()) {
             return Err(Error::MerchantIdentity(IdentityError::KeyMismatch));
         }
+        let (not_before, not_after) = (certificate.not_before(), certificate.not_after());
         match certificate.status(now) {
             CertificateStatus::Active => {}
             CertificateStatus::NotYetValid => {
-                return Err(Error::MerchantIdentity(IdentityError::NotYetValid));
+                return Err(Error::MerchantIdentity(IdentityError::NotYetValid {
+                    not_before,
+                    not_after,
+                    time: now,
+                }));
             }
-            _ => return Err(Error::MerchantIdentity(IdentityError::Expired)),
+            _ => {
+                return Err(Error::MerchantIdentity(IdentityError::Expired {
+                    not_before,
+                    not_after,
+                    time: now,
+                }));
+            }
         }
         if key.signing_schemes().is_empty() {
             return Err(Error::MerchantIdentity(IdentityError::KeyCannotSign));
@@ -435,10 +446,7 @@ mod tests {
         };
         let identity = platform(IdentityVariant::NoMarker).unwrap();
         assert_eq!(identity.role(), IdentityRole::PlatformIntegrator);
-        assert_eq!(
-            platform(IdentityVariant::Expired).unwrap_err(),
-            Error::MerchantIdentity(IdentityError::Expired)
-        );
+        assert_eq!(platform(IdentityVariant::Expired).unwrap_err(), expired());
         assert_eq!(
             self::identity(IdentityVariant::Valid).unwrap().role(),
             IdentityRole::MerchantIdentity
@@ -456,16 +464,29 @@ mod tests {
             self::identity(IdentityVariant::NoMarker).unwrap_err(),
             Error::MerchantIdentity(IdentityError::NotMerchantIdentity)
         );
+        let err = self::identity(IdentityVariant::Expired).unwrap_err();
+        assert_eq!(err, expired());
         assert_eq!(
-            self::identity(IdentityVariant::Expired).unwrap_err(),
-            Error::MerchantIdentity(IdentityError::Expired)
+            err.to_string(),
+            "unusable merchant identity: the identity certificate has expired at \
+             2026-12-01T00:00:00Z (valid from 2020-01-01T00:00:00Z to 2021-01-01T00:00:00Z)"
         );
         let cert = pki().identity_cert_pem().unwrap();
         let early = UnixTime::parse_rfc3339("2019-12-31T23:59:59Z").unwrap();
+        let err = MerchantIdentity::from_pem_or_der(cert.as_bytes(), key_pem().as_bytes(), early)
+            .unwrap_err();
         assert_eq!(
-            MerchantIdentity::from_pem_or_der(cert.as_bytes(), key_pem().as_bytes(), early)
-                .unwrap_err(),
-            Error::MerchantIdentity(IdentityError::NotYetValid)
+            err,
+            Error::MerchantIdentity(IdentityError::NotYetValid {
+                not_before: UnixTime::parse_rfc3339("2020-01-01T00:00:00Z").unwrap(),
+                not_after: UnixTime::parse_rfc3339("2045-01-01T00:00:00Z").unwrap(),
+                time: early,
+            })
+        );
+        assert_eq!(
+            err.to_string(),
+            "unusable merchant identity: the identity certificate is not valid yet at \
+             2019-12-31T23:59:59Z (valid from 2020-01-01T00:00:00Z to 2045-01-01T00:00:00Z)"
         );
         let other = include_bytes!("../../test-vectors/onboarding/rsa.pkcs1.pem");
         assert_eq!(
@@ -476,10 +497,16 @@ mod tests {
             MerchantIdentity::new(Vec::new(), Arc::new(key()), now()).unwrap_err(),
             Error::MerchantIdentity(IdentityError::NotMerchantIdentity)
         );
-        assert_eq!(
-            Error::MerchantIdentity(IdentityError::Expired).kind(),
-            "identity"
-        );
+        assert_eq!(expired().kind(), "identity");
+    }
+
+    /// The error of [`IdentityVariant::Expired`] checked at [`now`].
+    fn expired() -> Error {
+        Error::MerchantIdentity(IdentityError::Expired {
+            not_before: UnixTime::parse_rfc3339("2020-01-01T00:00:00Z").unwrap(),
+            not_after: UnixTime::parse_rfc3339("2021-01-01T00:00:00Z").unwrap(),
+            time: now(),
+        })
     }
 
     fn key() -> crate::keys::PrivateKey {

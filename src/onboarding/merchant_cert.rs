@@ -16,6 +16,7 @@ use der::{Decode, Encode, Tag, Tagged};
 use x509_cert::Certificate;
 
 use crate::error::{Error, KeyImportError};
+use crate::keys::content;
 use crate::keys::pem;
 use crate::onboarding::csr::Csr;
 use crate::onboarding::merchant_id::MerchantIdHash;
@@ -119,13 +120,13 @@ impl MerchantCertificate {
             });
         }
         if !pem::is_pem(input) {
-            return Self::from_der(input);
+            return Self::from_der_input(input);
         }
         let text = core::str::from_utf8(input)
             .map_err(|_| Error::KeyImport(KeyImportError::InvalidCertificate))?;
         let block = pem::blocks(text)
             .find(|b| b.label == "CERTIFICATE")
-            .ok_or(Error::KeyImport(KeyImportError::InvalidCertificate))?;
+            .ok_or_else(|| content::not_a_certificate(input))?;
         let der = block
             .decode()
             .ok_or(Error::KeyImport(KeyImportError::InvalidCertificate))?;
@@ -142,7 +143,7 @@ impl MerchantCertificate {
         }
         let invalid = Error::KeyImport(KeyImportError::InvalidCertificate);
         if !pem::is_pem(input) {
-            return Ok(alloc::vec![Self::from_der(input)?]);
+            return Ok(alloc::vec![Self::from_der_input(input)?]);
         }
         let text = core::str::from_utf8(input).map_err(|_| invalid.clone())?;
         let chain = pem::blocks(text)
@@ -151,9 +152,20 @@ impl MerchantCertificate {
             .map(|b| Self::from_der(&b.decode().ok_or(invalid.clone())?))
             .collect::<Result<Vec<_>, _>>()?;
         if chain.is_empty() {
-            return Err(invalid);
+            return Err(content::not_a_certificate(input));
         }
         Ok(chain)
+    }
+
+    /// [`MerchantCertificate::from_der`] on a whole input: if it is no certificate at
+    /// all, the error says what it is ([`KeyImportError::NotACertificate`]).
+    fn from_der_input(input: &[u8]) -> Result<Self, Error> {
+        Self::from_der(input).map_err(|e| match e {
+            Error::KeyImport(KeyImportError::InvalidCertificate) => {
+                content::not_a_certificate(input)
+            }
+            other => other,
+        })
     }
 
     /// Parses a DER certificate.
@@ -330,6 +342,7 @@ pub(crate) fn find_extension(cert: &Certificate, oid: ObjectIdentifier) -> Optio
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use super::*;
+    use crate::error::InputContent;
     use crate::keys::private_key::PrivateKey;
 
     const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/test-vectors");
@@ -460,15 +473,44 @@ mod tests {
         assert_eq!(chain[0].kind(), CertificateKind::PaymentProcessing);
         let first = MerchantCertificate::from_pem_or_der(&read("onboarding/pp-chain.pem")).unwrap();
         assert_eq!(first.public_key_hash(), chain[0].public_key_hash());
-        for garbage in [
-            &b""[..],
-            b"-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n",
-            b"\x30\x80\x00\x00",
+        assert!(matches!(
+            MerchantCertificate::chain_from_pem_or_der(
+                b"-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n"
+            ),
+            Err(Error::KeyImport(KeyImportError::InvalidCertificate))
+        ));
+        for garbage in [&b""[..], b"\x30\x80\x00\x00"] {
+            for result in [
+                MerchantCertificate::chain_from_pem_or_der(garbage).map(|_| ()),
+                MerchantCertificate::from_pem_or_der(garbage).map(|_| ()),
+            ] {
+                assert_eq!(
+                    result,
+                    Err(Error::KeyImport(KeyImportError::NotACertificate(
+                        InputContent::Unrecognized
+                    )))
+                );
+            }
+        }
+        // A key or a CSR where a certificate was expected, PEM or DER.
+        for (path, found) in [
+            ("onboarding/p256.pkcs8.pem", InputContent::PrivateKey),
+            ("onboarding/rsa.pkcs1.der", InputContent::PrivateKey),
+            ("onboarding/p256.csr.pem", InputContent::CertificateRequest),
+            ("onboarding/pp.p12", InputContent::Pkcs12),
         ] {
-            assert!(matches!(
-                MerchantCertificate::chain_from_pem_or_der(garbage),
-                Err(Error::KeyImport(KeyImportError::InvalidCertificate))
-            ));
+            let input = read(path);
+            let want = Err(Error::KeyImport(KeyImportError::NotACertificate(found)));
+            assert_eq!(
+                MerchantCertificate::from_pem_or_der(&input).map(|_| ()),
+                want,
+                "{path}"
+            );
+            assert_eq!(
+                MerchantCertificate::chain_from_pem_or_der(&input).map(|_| ()),
+                want,
+                "{path}"
+            );
         }
     }
 }

@@ -9,6 +9,7 @@ use x509_cert::Certificate;
 use x509_cert::name::Name;
 
 use crate::error::Error;
+use crate::keys::content::not_a_certificate;
 use crate::keys::pem;
 
 /// Apple Root CA - G3 (DER), SHA-256 fingerprint
@@ -74,8 +75,9 @@ impl TrustAnchors {
     }
 
     /// Adds every certificate in `input`: PEM (all `CERTIFICATE` blocks) or one DER
-    /// certificate. An input with no certificate, or with one that does not parse, is
-    /// [`Error::KeyImport`] with [`crate::KeyImportError::InvalidCertificate`].
+    /// certificate. An input with no certificate is [`Error::KeyImport`] with
+    /// [`crate::KeyImportError::NotACertificate`] saying what it holds; one with a
+    /// certificate that does not parse, [`crate::KeyImportError::InvalidCertificate`].
     pub fn add_pem_or_der(&mut self, input: &[u8]) -> Result<&mut Self, Error> {
         let invalid = Error::KeyImport(crate::KeyImportError::InvalidCertificate);
         if input.len() > MAX_ANCHOR_INPUT_LEN {
@@ -84,7 +86,12 @@ impl TrustAnchors {
             });
         }
         if !pem::is_pem(input) {
-            return self.add_der(input);
+            return match self.add_der(input) {
+                Err(Error::KeyImport(crate::KeyImportError::InvalidCertificate)) => {
+                    Err(not_a_certificate(input))
+                }
+                other => other,
+            };
         }
         let text = core::str::from_utf8(input).map_err(|_| invalid.clone())?;
         let mut found = false;
@@ -93,7 +100,11 @@ impl TrustAnchors {
             self.add_der(&der)?;
             found = true;
         }
-        if found { Ok(self) } else { Err(invalid) }
+        if found {
+            Ok(self)
+        } else {
+            Err(not_a_certificate(input))
+        }
     }
 
     /// Adds one DER certificate as an anchor. Only its subject and public key are used

@@ -26,7 +26,7 @@ use x509_cert::ext::pkix::{BasicConstraints, KeyUsage};
 use super::anchors::{OID_APPLE_PAY_INTERMEDIATE, OID_APPLE_PAY_LEAF, TrustAnchors};
 use super::chain_cache::{ChainCache, CheckedPath, Leaf, SignerNames};
 use super::cms::{OID_ECDSA_SHA256, OID_ECDSA_SHA384, SignerId};
-use crate::error::{ChainError, Error};
+use crate::error::{ChainCertificate, ChainError, Error};
 use crate::onboarding::merchant_cert::find_extension;
 use crate::provider::{Provider, SignatureAlgorithm};
 use crate::time::UnixTime;
@@ -61,9 +61,8 @@ pub(crate) fn verify_chain(
             // A path that passed every check is one the full check would accept, as long
             // as its leaf is the certificate the signer names.
             if path.leaf_names.name(signer) {
-                for cert in [&path.intermediate, &path.leaf] {
-                    check_validity(cert, time)?;
-                }
+                check_validity(&path.intermediate, ChainCertificate::Intermediate, time)?;
+                check_validity(&path.leaf, ChainCertificate::Leaf, time)?;
                 return Ok(Arc::clone(&path.leaf_info));
             }
         }
@@ -182,9 +181,8 @@ fn check_path(
     check_signed_by(provider, leaf, &spki_der(intermediate)?)
         .map_err(|_| chain_err(ChainError::BadLeafSignature))?;
 
-    for cert in [intermediate, leaf] {
-        check_validity(cert, time)?;
-    }
+    check_validity(intermediate, ChainCertificate::Intermediate, time)?;
+    check_validity(leaf, ChainCertificate::Leaf, time)?;
     check_usage(intermediate, true)?;
     check_usage(leaf, false)?;
 
@@ -199,11 +197,21 @@ fn check_path(
     })
 }
 
-/// [`ChainError::Expired`] unless `time` lies in the certificate's validity period.
-fn check_validity(cert: &Certificate, time: UnixTime) -> Result<(), Error> {
+/// [`ChainError::Expired`] naming `which` certificate unless `time` lies in its validity
+/// period.
+fn check_validity(
+    cert: &Certificate,
+    which: ChainCertificate,
+    time: UnixTime,
+) -> Result<(), Error> {
     let (not_before, not_after) = validity(cert);
     if time < not_before || time > not_after {
-        return Err(Error::CertificateChain(ChainError::Expired));
+        return Err(Error::CertificateChain(ChainError::Expired {
+            certificate: which,
+            not_before,
+            not_after,
+            time,
+        }));
     }
     Ok(())
 }

@@ -15,7 +15,7 @@ use subtle::ConstantTimeEq;
 use super::anchors::TrustAnchors;
 use super::chain;
 use super::chain_cache::{ChainCache, Leaf};
-use crate::error::Error;
+use crate::error::{Error, SigningTimeProblem};
 use crate::provider::{Provider, default_provider};
 use crate::time::UnixTime;
 use crate::token::cms::CmsSignature;
@@ -178,11 +178,7 @@ impl PaymentToken {
     ) -> Result<VerifiedToken, Error> {
         let mut verified = self.verify_signature(verifier, Some(now))?;
         let signing = verified.signing_time;
-        let too_new = signing > now.saturating_add_secs(MAX_CLOCK_SKEW.as_secs());
-        let too_old = signing < now.saturating_sub_secs(max_age.as_secs());
-        if too_new || too_old {
-            return Err(Error::SigningTimeOutOfWindow);
-        }
+        check_signing_time(signing, now, Some(max_age))?;
         verified.window = Some(ReplayWindow {
             verified_at: now,
             forget_at: signing
@@ -272,10 +268,33 @@ impl Verifier {
     }
 }
 
+/// [`Error::SigningTimeOutOfWindow`] unless `signing_time` lies at most `max_age` (if any)
+/// before `now` and at most [`MAX_CLOCK_SKEW`] after it.
+pub(crate) fn check_signing_time(
+    signing_time: UnixTime,
+    now: UnixTime,
+    max_age: Option<Duration>,
+) -> Result<(), Error> {
+    let problem = if signing_time > now.saturating_add_secs(MAX_CLOCK_SKEW.as_secs()) {
+        SigningTimeProblem::InFuture
+    } else if max_age.is_some_and(|age| signing_time < now.saturating_sub_secs(age.as_secs())) {
+        SigningTimeProblem::TooOld
+    } else {
+        return Ok(());
+    };
+    Err(Error::SigningTimeOutOfWindow {
+        problem,
+        signing_time,
+        verification_time: now,
+        max_age,
+        max_skew: MAX_CLOCK_SKEW,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ChainError;
+    use crate::error::{ChainCertificate, ChainError};
 
     fn read(vector: &str, file: &str) -> Vec<u8> {
         std::fs::read(format!(
@@ -329,7 +348,7 @@ mod tests {
             assert!(
                 matches!(
                     err,
-                    Error::SigningTimeOutOfWindow | Error::CertificateChain(_)
+                    Error::SigningTimeOutOfWindow { .. } | Error::CertificateChain(_)
                 ),
                 "{name}: {err:?}"
             );
@@ -360,14 +379,65 @@ mod tests {
         let check = |now: UnixTime| token.verify(&verifier, now, DEFAULT_MAX_AGE).map(|_| ());
         assert!(check(signed).is_ok());
         assert!(check(signed.saturating_add_secs(300)).is_ok());
+        let late = signed.saturating_add_secs(301);
+        let err = check(late).unwrap_err();
         assert_eq!(
-            check(signed.saturating_add_secs(301)),
-            Err(Error::SigningTimeOutOfWindow)
+            err,
+            Error::SigningTimeOutOfWindow {
+                problem: SigningTimeProblem::TooOld,
+                signing_time: signed,
+                verification_time: late,
+                max_age: Some(DEFAULT_MAX_AGE),
+                max_skew: MAX_CLOCK_SKEW,
+            }
+        );
+        assert_eq!(err.kind(), "signing_time");
+        assert_eq!(
+            err.to_string(),
+            "token signing time 2021-09-01T19:03:06Z is too old: verified at \
+             2021-09-01T19:08:07Z, the window accepts signing times from \
+             2021-09-01T19:03:07Z to 2021-09-01T19:09:07Z (max age 300s, clock skew 60s)"
         );
         assert!(check(signed.saturating_sub_secs(60)).is_ok());
+        let early = signed.saturating_sub_secs(61);
+        let err = check(early).unwrap_err();
         assert_eq!(
-            check(signed.saturating_sub_secs(61)),
-            Err(Error::SigningTimeOutOfWindow)
+            err,
+            Error::SigningTimeOutOfWindow {
+                problem: SigningTimeProblem::InFuture,
+                signing_time: signed,
+                verification_time: early,
+                max_age: Some(DEFAULT_MAX_AGE),
+                max_skew: MAX_CLOCK_SKEW,
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "token signing time 2021-09-01T19:03:06Z is in the future: verified at \
+             2021-09-01T19:02:05Z, the window accepts signing times from \
+             2021-09-01T18:57:05Z to 2021-09-01T19:03:05Z (max age 300s, clock skew 60s)"
+        );
+    }
+
+    #[test]
+    fn without_a_max_age_only_the_future_is_refused() {
+        let now = UnixTime::parse_rfc3339("2026-12-07T11:00:00Z").unwrap();
+        assert!(check_signing_time(UnixTime::since_unix_epoch(0), now, None).is_ok());
+        assert!(check_signing_time(now.saturating_add_secs(60), now, None).is_ok());
+        let err = check_signing_time(now.saturating_add_secs(61), now, None).unwrap_err();
+        assert!(matches!(
+            err,
+            Error::SigningTimeOutOfWindow {
+                problem: SigningTimeProblem::InFuture,
+                max_age: None,
+                ..
+            }
+        ));
+        assert_eq!(
+            err.to_string(),
+            "token signing time 2026-12-07T11:01:01Z is in the future: verified at \
+             2026-12-07T11:00:00Z, the window accepts signing times up to \
+             2026-12-07T11:01:00Z (no max age, clock skew 60s)"
         );
     }
 
@@ -414,7 +484,12 @@ mod tests {
         for _ in 0..2 {
             assert_eq!(
                 token.verify(&verifier, today, DEFAULT_MAX_AGE).unwrap_err(),
-                Error::CertificateChain(ChainError::Expired)
+                Error::CertificateChain(ChainError::Expired {
+                    certificate: ChainCertificate::Leaf,
+                    not_before: UnixTime::parse_rfc3339("2019-05-18T01:32:57Z").unwrap(),
+                    not_after: UnixTime::parse_rfc3339("2024-05-16T01:32:57Z").unwrap(),
+                    time: today,
+                })
             );
         }
         assert!(token.verify(&verifier, signed, DEFAULT_MAX_AGE).is_ok());
