@@ -12,16 +12,17 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use applepay_crypto::{
-    Error, Keyring, MAX_TOKEN_LEN, PaymentToken, Plaintext, ReplayGuard, Verifier, dangerous,
+    Error, Keyring, MAX_TOKEN_LEN, PaymentToken, Plaintext, ReplayGuard, VerifiedToken, Verifier,
+    dangerous,
 };
 use clap::Args;
 use zeroize::Zeroizing;
 
-use crate::Failure;
 use crate::io::{SecretStdout, read_input, write_stdout};
-use crate::keys::{PasswordArgs, load_keyring};
+use crate::keys::{LoadedKeyring, PasswordArgs, load_keyring};
 use crate::replay::open_replay_store;
 use crate::verify::{AT_SIGNING_TIME_WARNING, TimeArgs, load_verifier, verify};
+use crate::{Failure, in_file};
 
 #[derive(Args)]
 pub(crate) struct DecryptArgs {
@@ -79,9 +80,6 @@ pub(crate) fn decrypt(args: &DecryptArgs, warnings: &mut Vec<String>) -> Result<
     } else {
         Some(load_verifier(&args.time.roots)?)
     };
-    if args.time.at_signing_time {
-        warnings.push(AT_SIGNING_TIME_WARNING.into());
-    }
     let guard = args
         .replay_store
         .as_deref()
@@ -89,10 +87,21 @@ pub(crate) fn decrypt(args: &DecryptArgs, warnings: &mut Vec<String>) -> Result<
         .transpose()?;
     let guard = guard.as_deref();
     let Some(token_path) = &args.token else {
-        return decrypt_batch(args, &keyring, verifier.as_ref(), guard);
+        return decrypt_batch(args, &keyring, verifier.as_ref(), guard, warnings);
     };
-    let token = PaymentToken::from_json(&read_input(token_path)?)?;
-    let plaintext = decrypt_one(&token, &keyring, verifier.as_ref(), &args.time, guard)?;
+    let token = PaymentToken::from_json(&read_input(token_path)?).map_err(in_file(token_path))?;
+    let plaintext = match &verifier {
+        None => decrypt_one(&token, &keyring.keyring, None, &args.time, guard),
+        Some(verifier) => {
+            let verified = verify(&token, verifier, &args.time)?;
+            // Said only of a token that was verified: as of when is then the point.
+            if args.time.at_signing_time {
+                warnings.push(AT_SIGNING_TIME_WARNING.into());
+            }
+            decrypt_verified(&verified, &keyring.keyring, guard)
+        }
+    }
+    .map_err(|e| Failure::Kind(e.kind(), keyring.message(&e, &token)))?;
     write_stdout(plaintext.as_bytes())
 }
 
@@ -107,12 +116,22 @@ pub(crate) fn decrypt_one(
     time: &TimeArgs,
     guard: Option<&dyn ReplayGuard>,
 ) -> Result<Plaintext, Error> {
-    match (verifier, guard) {
-        (None, _) => dangerous::decrypt_plaintext_unverified(keyring, token),
-        (Some(verifier), None) => keyring.decrypt_plaintext(&verify(token, verifier, time)?),
-        (Some(verifier), Some(guard)) => {
-            keyring.decrypt_plaintext_once(&verify(token, verifier, time)?, guard)
-        }
+    match verifier {
+        None => dangerous::decrypt_plaintext_unverified(keyring, token),
+        Some(verifier) => decrypt_verified(&verify(token, verifier, time)?, keyring, guard),
+    }
+}
+
+/// Checks the transaction id of a verified token against `guard` (`--replay-store`), if
+/// any, and decrypts it.
+fn decrypt_verified(
+    verified: &VerifiedToken,
+    keyring: &Keyring,
+    guard: Option<&dyn ReplayGuard>,
+) -> Result<Plaintext, Error> {
+    match guard {
+        None => keyring.decrypt_plaintext(verified),
+        Some(guard) => keyring.decrypt_plaintext_once(verified, guard),
     }
 }
 
@@ -140,9 +159,10 @@ const TEST_PANIC_LINE: &[u8] = b"applepay-test-panic";
 /// `decrypt --batch`: one output line per non-blank input line, in order.
 pub(crate) fn decrypt_batch(
     args: &DecryptArgs,
-    keyring: &Keyring,
+    keyring: &LoadedKeyring,
     verifier: Option<&Verifier>,
     guard: Option<&dyn ReplayGuard>,
+    warnings: &mut Vec<String>,
 ) -> Result<(), Failure> {
     let Some(path) = &args.batch else {
         return Err(Failure::Usage("--token or --batch is required".into()));
@@ -164,6 +184,7 @@ pub(crate) fn decrypt_batch(
     let cannot_read = |e: std::io::Error| Failure::Usage(format!("cannot read batch: {e}"));
     let mut out = SecretStdout::new()?;
     let mut any_failed = false;
+    let mut any_decrypted = false;
     let mut number: u64 = 0;
     let mut block: Vec<Line> = Vec::new();
     loop {
@@ -221,12 +242,17 @@ pub(crate) fn decrypt_batch(
                 return Err(Failure::Usage("a batch worker thread panicked".into()));
             };
             any_failed |= !ok;
+            any_decrypted |= ok;
             out.write(&line)?;
         }
         out.flush()?;
         if eof {
             break;
         }
+    }
+    // Said only when some token was verified (and decrypted): as of when is then the point.
+    if args.time.at_signing_time && any_decrypted {
+        warnings.push(AT_SIGNING_TIME_WARNING.into());
     }
     if any_failed {
         Err(Failure::BatchFailed)
@@ -312,7 +338,7 @@ fn error_outcome(kind: &str, message: &str, line: u64) -> Outcome {
 /// taking the batch down.
 fn guarded_line(
     line: &Line,
-    keyring: &Keyring,
+    keyring: &LoadedKeyring,
     verifier: Option<&Verifier>,
     time: &TimeArgs,
     guard: Option<&dyn ReplayGuard>,
@@ -326,7 +352,7 @@ fn guarded_line(
 /// The [`Outcome`] of one batch line.
 pub(crate) fn batch_line(
     line: &Line,
-    keyring: &Keyring,
+    keyring: &LoadedKeyring,
     verifier: Option<&Verifier>,
     time: &TimeArgs,
     guard: Option<&dyn ReplayGuard>,
@@ -338,12 +364,18 @@ pub(crate) fn batch_line(
             if bytes.as_slice() == TEST_PANIC_LINE {
                 panic!("test hook: a panic on line {}", line.number);
             }
-            PaymentToken::from_json(bytes)
-                .and_then(|token| decrypt_one(&token, keyring, verifier, time, guard))
+            match PaymentToken::from_json(bytes) {
+                Ok(token) => decrypt_one(&token, &keyring.keyring, verifier, time, guard)
+                    .map_err(|e| (e.kind(), keyring.message(&e, &token))),
+                Err(e) => Err((e.kind(), e.to_string())),
+            }
         }
-        LineContent::TooLong => Err(Error::InputTooLarge {
-            limit: MAX_TOKEN_LEN,
-        }),
+        LineContent::TooLong => {
+            let e = Error::InputTooLarge {
+                limit: MAX_TOKEN_LEN,
+            };
+            Err((e.kind(), e.to_string()))
+        }
     };
     match result {
         Ok(plaintext) => {
@@ -356,6 +388,6 @@ pub(crate) fn batch_line(
             out.push(b'\n');
             (out, true)
         }
-        Err(e) => error_outcome(e.kind(), &e.to_string(), line.number),
+        Err((kind, message)) => error_outcome(kind, &message, line.number),
     }
 }

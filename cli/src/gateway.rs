@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use applepay_crypto::{
-    Error, GatewayHost, IdentityRole, MerchantCertificate, MerchantIdentity, Pkcs12, PrivateKey,
-    UnixTime,
+    Error, GatewayHost, IdentityRole, KeyImportError, MerchantCertificate, MerchantIdentity,
+    Pkcs12, PrivateKey, UnixTime,
 };
 use applepay_gateway::{BlockingGateway, ConnectTo, Gateway, GatewayBuilder, GatewayError};
 use clap::Args;
@@ -18,7 +18,7 @@ use rustls::pki_types::pem::PemObject;
 
 use crate::Failure;
 use crate::io::{read_file, read_secret_file};
-use crate::keys::PasswordArgs;
+use crate::keys::{PasswordArgs, key_name, needs_password_message};
 
 /// A failure with a kind of its own (`identity`, `tls`, `http`, …): exit 1.
 pub(crate) fn fail(kind: &'static str, message: impl Into<String>) -> Failure {
@@ -145,47 +145,70 @@ pub(crate) fn gateway_failure(error: GatewayError, malformed: &'static str) -> F
 }
 
 /// Loads the certificate and key: a PEM or DER certificate with the key from
-/// `--identity-key` or the same PEM file, or a `.p12` holding both.
+/// `--identity-key` or the same PEM file, or a `.p12` holding both. Errors name the file
+/// at fault; an encrypted key or `.p12` without a password says so, as every command does.
 pub(crate) fn load_identity(
     args: &IdentityArgs,
     role: IdentityRole,
 ) -> Result<MerchantIdentity, Failure> {
-    let identity_error = |e: Error| fail("identity", e.to_string());
+    let cert_path = args.identity.as_path();
+    let identity_error = |e: Error| in_file_failure(cert_path, &e);
     let now = UnixTime::now();
-    let input = read_secret_file(&args.identity)?;
+    let input = read_secret_file(cert_path)?;
     let password = args.passwords.password()?;
     let key_path = match args.identity_key.as_deref() {
         Some(uri) if crate::keys::pkcs11_uri(Path::new(uri)).is_some() => {
-            return identity_in_token(&input, uri, role, now);
+            return identity_in_token(cert_path, &input, uri, role, now);
         }
         other => other.map(Path::new),
     };
     let chain = match MerchantCertificate::chain_from_pem_or_der(&input) {
         Ok(chain) => chain,
-        // Neither a PEM certificate nor a DER one: a PKCS#12 bundle, or garbage.
-        Err(_) if !looks_like_pem(&input) => {
+        // Neither a PEM certificate nor a DER one: a PKCS#12 bundle, or something else.
+        Err(not_a_certificate) if !looks_like_pem(&input) => {
             if key_path.is_some() {
                 return Err(fail(
                     "identity",
                     "--identity-key cannot be used with a .p12",
                 ));
             }
-            let password = password.as_deref().map_or("", |p| p.as_str());
-            let p12 = Pkcs12::from_der(&input, password).map_err(identity_error)?;
+            let p12 = match Pkcs12::from_der(&input, password.as_deref().map_or("", |p| p.as_str()))
+            {
+                Ok(p12) => p12,
+                Err(Error::KeyImport(KeyImportError::WrongPassword)) if password.is_none() => {
+                    return Err(fail("identity", needs_password_message(cert_path)));
+                }
+                // Not a `.p12` either: the certificate error says what the file holds.
+                Err(Error::KeyImport(KeyImportError::UnrecognizedFormat)) => {
+                    return Err(identity_error(not_a_certificate));
+                }
+                Err(e) => return Err(identity_error(e)),
+            };
             return MerchantIdentity::from_pkcs12_with_role(role, p12, now).map_err(identity_error);
         }
         Err(e) => return Err(identity_error(e)),
     };
-    let key_input = match key_path {
-        Some(path) => read_secret_file(path)?,
-        None => input,
+    let (key_input, key_file) = match key_path {
+        Some(path) => (read_secret_file(path)?, path),
+        None => (input, cert_path),
     };
     let key = match password.as_deref() {
         Some(password) => PrivateKey::decrypt_pem_or_der(&key_input, password),
         None => PrivateKey::from_pem_or_der(&key_input),
-    }
-    .map_err(identity_error)?;
+    };
+    let key = match key {
+        Ok(key) => key,
+        Err(Error::KeyImport(KeyImportError::WrongPassword)) if password.is_none() => {
+            return Err(fail("identity", needs_password_message(key_file)));
+        }
+        Err(e) => return Err(in_file_failure(key_file, &e)),
+    };
     MerchantIdentity::with_role(role, chain, Arc::new(key), now).map_err(identity_error)
+}
+
+/// An `identity` failure naming the file it is about.
+fn in_file_failure(path: &Path, error: &Error) -> Failure {
+    fail("identity", format!("{}: {error}", key_name(path)))
 }
 
 /// A certificate (chain) file with its key in a PKCS#11 token: the handshake is signed in
@@ -193,12 +216,13 @@ pub(crate) fn load_identity(
 /// naming the cause, as for every command that takes a key.
 #[cfg(feature = "pkcs11")]
 fn identity_in_token(
+    cert_path: &Path,
     input: &[u8],
     uri: &str,
     role: IdentityRole,
     now: UnixTime,
 ) -> Result<MerchantIdentity, Failure> {
-    let identity_error = |e: Error| fail("identity", e.to_string());
+    let identity_error = |e: Error| in_file_failure(cert_path, &e);
     let chain = MerchantCertificate::chain_from_pem_or_der(input).map_err(identity_error)?;
     let key = crate::pkcs11::open_key(uri)?;
     MerchantIdentity::with_role(role, chain, Arc::new(key), now).map_err(identity_error)
@@ -206,6 +230,7 @@ fn identity_in_token(
 
 #[cfg(not(feature = "pkcs11"))]
 fn identity_in_token(
+    _: &Path,
     _: &[u8],
     _: &str,
     _: IdentityRole,

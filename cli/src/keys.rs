@@ -19,14 +19,14 @@
 use std::path::{Path, PathBuf};
 
 use applepay_crypto::{
-    Error, KeyAlgorithm, KeyImportError, Keyring, MerchantCertificate, MerchantKey, Pkcs12,
-    PrivateKey, PublicKeyHash,
+    Error, KeyAlgorithm, KeyImportError, Keyring, MerchantCertificate, MerchantKey, PaymentToken,
+    Pkcs12, PrivateKey, PublicKeyHash, Version,
 };
 use clap::Args;
 use zeroize::Zeroizing;
 
-use crate::Failure;
 use crate::io::{read_file, read_secret_file};
+use crate::{Failure, in_file};
 
 /// The environment variable holding the password of encrypted keys and `.p12` files.
 pub(crate) const PASSWORD_ENV: &str = "APPLEPAY_KEY_PASSWORD";
@@ -152,12 +152,15 @@ pub(crate) struct LoadedKey {
 
 /// The error for an encrypted file given without a password.
 fn needs_password(path: &Path) -> Failure {
-    Failure::Kind(
-        "key_import",
-        format!(
-            "{} is encrypted and needs a password: give --password-file FILE or set {PASSWORD_ENV}",
-            path.display()
-        ),
+    Failure::Kind("key_import", needs_password_message(path))
+}
+
+/// What every command says of an encrypted file given without a password (`session`
+/// and the other gateway commands with their own kind, `identity`).
+pub(crate) fn needs_password_message(path: &Path) -> String {
+    format!(
+        "{} is encrypted and needs a password: give --password-file FILE or set {PASSWORD_ENV}",
+        key_name(path)
     )
 }
 
@@ -191,7 +194,7 @@ fn load_key_from(
     if unencrypted == Error::KeyImport(KeyImportError::WrongPassword) {
         // Encrypted PKCS#8.
         let password = password.ok_or_else(|| needs_password(path))?;
-        let key = PrivateKey::decrypt_pem_or_der(bytes, &password)?;
+        let key = PrivateKey::decrypt_pem_or_der(bytes, &password).map_err(in_file(path))?;
         return Ok(LoadedKey {
             key: AnyKey::File(key),
             certificate: None,
@@ -203,11 +206,11 @@ fn load_key_from(
         Err(Error::KeyImport(KeyImportError::WrongPassword)) if password.is_none() => {
             return Err(needs_password(path));
         }
-        Err(e @ Error::KeyImport(KeyImportError::WrongPassword)) => return Err(e.into()),
+        // Not a `.p12`: the key import's error says what the file holds.
         Err(Error::KeyImport(KeyImportError::UnrecognizedFormat) | Error::InputTooLarge { .. }) => {
-            return Err(unencrypted.into());
+            return Err(in_file(path)(unencrypted));
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(in_file(path)(e)),
     };
     let (key, certificates) = p12.into_parts();
     let certificate = certificates.into_iter().find(|c| c.matches_key(&key));
@@ -229,15 +232,51 @@ pub(crate) fn public_key_hash(
     let bytes = read_secret_file(path)?;
     match PublicKeyHash::from_pem_or_der(&bytes) {
         Ok(hash) => Ok(hash),
-        // Not a public form: a private key, perhaps encrypted. If that is unrecognised
-        // too, the first error says more.
+        // Not a public form: a private key, perhaps encrypted, or a `.p12`. If it is no
+        // key either, the first error says more — unless it only says that nothing was
+        // found, which the key import says with what the file holds.
         Err(first) => match load_key_from(path, &bytes, passwords) {
             Ok(loaded) => Ok(loaded.key.public_key_hash()),
-            Err(Failure::Crypto(Error::KeyImport(KeyImportError::UnrecognizedFormat))) => {
-                Err(first.into())
+            Err(not_a_key @ Failure::InFile(_, Error::KeyImport(KeyImportError::NotAKey(_)))) => {
+                match first {
+                    Error::KeyImport(
+                        KeyImportError::UnrecognizedFormat | KeyImportError::NotAKey(_),
+                    ) => Err(not_a_key),
+                    first => Err(in_file(path)(first)),
+                }
             }
             Err(other) => Err(other),
         },
+    }
+}
+
+/// The keyring `decrypt` uses, and which of its keys `--merchant-id` paired.
+pub(crate) struct LoadedKeyring {
+    pub(crate) keyring: Keyring,
+    /// The `--merchant-id` value, and the public key hashes of the keys it paired (those
+    /// with neither a `--cert` nor a certificate in their `.p12`).
+    merchant_id: Option<(String, Vec<PublicKeyHash>)>,
+}
+
+impl LoadedKeyring {
+    /// The message for `error`, met decrypting `token`. `decryption_failed` for an
+    /// `EC_v1` token whose key `--merchant-id` paired hints at the merchant id: it enters
+    /// the key derivation, so a wrong one fails exactly so (`RSA_v1` does not use it).
+    pub(crate) fn message(&self, error: &Error, token: &PaymentToken) -> String {
+        match &self.merchant_id {
+            Some((id, hashes))
+                if *error == Error::DecryptionFailed
+                    && token.version() == Version::EcV1
+                    && hashes.contains(token.public_key_hash()) =>
+            {
+                format!(
+                    "{error} with the key paired with --merchant-id {id:?}: the merchant id may \
+                     be wrong (it must be the one in the key's Payment Processing \
+                     certificate; or give that certificate with --cert)"
+                )
+            }
+            _ => error.to_string(),
+        }
     }
 }
 
@@ -249,16 +288,17 @@ pub(crate) fn load_keyring(
     passwords: &PasswordArgs,
     cert_paths: &[PathBuf],
     merchant_id: Option<&str>,
-) -> Result<Keyring, Failure> {
+) -> Result<LoadedKeyring, Failure> {
     let mut certs = Vec::with_capacity(cert_paths.len());
     for path in cert_paths {
         certs.push((
             path,
-            MerchantCertificate::from_pem_or_der(&read_file(path)?)?,
+            MerchantCertificate::from_pem_or_der(&read_file(path)?).map_err(in_file(path))?,
             false,
         ));
     }
     let mut keyring = Keyring::new();
+    let mut by_merchant_id = Vec::new();
     for path in key_paths {
         let LoadedKey { key, certificate } = load_key(path, passwords)?;
         let hash = key.public_key_hash();
@@ -277,6 +317,7 @@ pub(crate) fn load_keyring(
                     key.add_with_certificate(&mut keyring, &cert)?;
                 }
                 (None, Some(id)) => {
+                    by_merchant_id.push(hash);
                     key.add_with_merchant_id(&mut keyring, id);
                 }
                 (None, None) => {
@@ -294,5 +335,8 @@ pub(crate) fn load_keyring(
             path.display()
         )));
     }
-    Ok(keyring)
+    Ok(LoadedKeyring {
+        keyring,
+        merchant_id: merchant_id.map(|id| (id.to_owned(), by_merchant_id)),
+    })
 }

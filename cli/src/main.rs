@@ -111,6 +111,9 @@ enum MerchantTokenCommand {
 enum Failure {
     /// A token, key or certificate error: exit 1 with its kind.
     Crypto(Error),
+    /// A token, key or certificate error about a file: exit 1 with its kind, the file
+    /// named before the message (`error: <kind>: <file>: <message>`).
+    InFile(String, Error),
     /// A usage or file error: exit 2.
     Usage(String),
     /// A batch in which some token failed (each failure is on stdout): exit 1.
@@ -132,6 +135,19 @@ impl From<Error> for Failure {
 /// Writes one line to stderr as [`terminal::for_stderr`] makes it safe.
 fn report(args: &[std::ffi::OsString], line: &str) {
     eprintln!("{}", terminal::for_stderr(line, args, false));
+}
+
+/// Names `path` in an error about its content: `in_file(path)(error)`. A `pkcs11:` URI
+/// is shown without its query, standard input (`-`) as `stdin`.
+pub(crate) fn in_file(path: &std::path::Path) -> impl FnOnce(Error) -> Failure + '_ {
+    move |e| {
+        let name = if path == std::path::Path::new("-") {
+            "stdin".to_owned()
+        } else {
+            keys::key_name(path)
+        };
+        Failure::InFile(name, e)
+    }
 }
 
 fn main() -> ExitCode {
@@ -175,6 +191,10 @@ fn main() -> ExitCode {
         }
         Err(Failure::Crypto(e)) => {
             report(&args, &format!("error: {}: {e}", e.kind()));
+            ExitCode::from(1)
+        }
+        Err(Failure::InFile(file, e)) => {
+            report(&args, &format!("error: {}: {file}: {e}", e.kind()));
             ExitCode::from(1)
         }
         Err(Failure::Usage(message)) => {

@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use applepay_crypto::{Csr, CsrSubject, KeyAlgorithm, MerchantCertificate, PrivateKey, UnixTime};
 use clap::Args;
 
-use crate::Failure;
 use crate::io::{read_file, write_secret_file, write_stdout};
 use crate::keys::{self, PasswordArgs};
 use crate::verify::parse_time;
+use crate::{Failure, in_file};
 
 #[derive(Args)]
 pub(crate) struct KeygenArgs {
@@ -165,7 +165,8 @@ pub(crate) fn hash(args: &HashArgs) -> Result<(), Failure> {
 
 pub(crate) fn cert(args: &CertArgs) -> Result<(), Failure> {
     let at = args.at.unwrap_or_else(UnixTime::now);
-    let cert = MerchantCertificate::from_pem_or_der(&read_file(&args.file)?)?;
+    let cert = MerchantCertificate::from_pem_or_der(&read_file(&args.file)?)
+        .map_err(in_file(&args.file))?;
     let mut matching_key = None;
     for path in &args.keys {
         let hash = keys::public_key_hash(path, &args.passwords)?;

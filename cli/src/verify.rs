@@ -6,8 +6,8 @@ use std::time::Duration;
 use applepay_crypto::{Error, PaymentToken, TrustAnchors, UnixTime, VerifiedToken, Verifier};
 use clap::Args;
 
-use crate::Failure;
 use crate::io::{read_file, read_input, write_stdout};
+use crate::{Failure, in_file};
 
 #[derive(Args)]
 pub(crate) struct VerifyArgs {
@@ -42,11 +42,11 @@ pub(crate) fn parse_time(text: &str) -> Result<UnixTime, String> {
 
 pub(crate) fn verify_command(args: &VerifyArgs, warnings: &mut Vec<String>) -> Result<(), Failure> {
     let verifier = load_verifier(&args.time.roots)?;
-    let token = PaymentToken::from_json(&read_input(&args.token)?)?;
+    let token = PaymentToken::from_json(&read_input(&args.token)?).map_err(in_file(&args.token))?;
+    let verified = verify(&token, &verifier, &args.time)?;
     if args.time.at_signing_time {
         warnings.push(AT_SIGNING_TIME_WARNING.into());
     }
-    let verified = verify(&token, &verifier, &args.time)?;
     /// Fields in the order the interface documents them.
     #[derive(serde::Serialize)]
     struct Report<'a> {
@@ -90,7 +90,9 @@ pub(crate) fn load_verifier(roots: &[PathBuf]) -> Result<Verifier, Failure> {
     }
     let mut anchors = TrustAnchors::empty();
     for path in roots {
-        anchors.add_pem_or_der(&read_file(path)?)?;
+        anchors
+            .add_pem_or_der(&read_file(path)?)
+            .map_err(in_file(path))?;
     }
     Ok(Verifier::with_anchors(anchors))
 }

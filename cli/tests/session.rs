@@ -188,6 +188,102 @@ fn pkcs12_identity_with_password_file_and_environment() {
     assert_eq!(run("s3cret").stdout, SESSION);
     let stderr = assert_fails(&run("wrong"), "identity");
     assert!(stderr.contains("password"), "{stderr}");
+
+    // No password at all: the message every command gives, naming the file.
+    let stderr = assert_fails(&session(&gateway, URL, &["--identity", &p12]), "identity");
+    assert!(
+        stderr.starts_with(&format!(
+            "error: identity: {p12} is encrypted and needs a password: give \
+             --password-file FILE or set APPLEPAY_KEY_PASSWORD"
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_encrypted_identity_key_without_a_password_says_it_needs_one() {
+    let gateway = stand_in(Reply::json(200, SESSION));
+    let key = files().dir.join("identity.encrypted.key");
+    if !key.exists() {
+        let status = Command::new("openssl")
+            .args([
+                "pkcs8",
+                "-topk8",
+                "-v2",
+                "aes-256-cbc",
+                "-passout",
+                "pass:s3cret",
+            ])
+            .arg("-in")
+            .arg(path("identity.key"))
+            .arg("-out")
+            .arg(&key)
+            .status()
+            .expect("openssl is installed (.ci/run installs it)");
+        assert!(status.success());
+    }
+    let key = key.display().to_string();
+    let identity = path("identity.pem");
+    let output = session(
+        &gateway,
+        URL,
+        &["--identity", &identity, "--identity-key", &key],
+    );
+    let stderr = assert_fails(&output, "identity");
+    assert!(
+        stderr.starts_with(&format!(
+            "error: identity: {key} is encrypted and needs a password: give \
+             --password-file FILE or set APPLEPAY_KEY_PASSWORD"
+        )),
+        "{stderr}"
+    );
+    assert_eq!(gateway.accepted(), 0, "no connection without the key");
+}
+
+#[test]
+fn identity_file_errors_name_the_file_and_what_it_holds() {
+    let gateway = stand_in(Reply::json(200, SESSION));
+    let (cert, key) = (path("identity.pem"), path("identity.key"));
+    // The key where the certificate goes, and the certificate where the key goes.
+    let output = session(&gateway, URL, &["--identity", &key, "--identity-key", &key]);
+    let stderr = assert_fails(&output, "identity");
+    assert!(
+        stderr.starts_with(&format!(
+            "error: identity: {key}: key import failed: a private key where a certificate \
+             was expected"
+        )),
+        "{stderr}"
+    );
+    let output = session(
+        &gateway,
+        URL,
+        &["--identity", &cert, "--identity-key", &cert],
+    );
+    let stderr = assert_fails(&output, "identity");
+    assert!(
+        stderr.starts_with(&format!(
+            "error: identity: {cert}: key import failed: a certificate where a key was \
+             expected"
+        )),
+        "{stderr}"
+    );
+    // An expired certificate: its validity period and the time it was checked at.
+    let expired = path("expired.pem");
+    let output = session(
+        &gateway,
+        URL,
+        &["--identity", &expired, "--identity-key", &key],
+    );
+    let stderr = assert_fails(&output, "identity");
+    let line = stderr.lines().next().unwrap();
+    assert!(
+        line.starts_with(&format!(
+            "error: identity: {expired}: unusable merchant identity: the identity \
+             certificate has expired at "
+        )) && line.ends_with(" (valid from 2020-01-01T00:00:00Z to 2021-01-01T00:00:00Z)"),
+        "{line}"
+    );
+    assert_eq!(gateway.accepted(), 0, "no connection for a bad identity");
 }
 
 #[test]
@@ -195,7 +291,7 @@ fn not_an_identity_certificate_expired_and_key_mismatch_fail_before_connecting()
     let gateway = stand_in(Reply::json(200, SESSION));
     let cases = [
         ("no-marker.pem", "identity.key", "not a merchant identity"),
-        ("expired.pem", "identity.key", "expired"),
+        ("expired.pem", "identity.key", "has expired"),
         ("identity.pem", "other.key", "does not match"),
     ];
     for (cert, key, message) in cases {
