@@ -9,11 +9,11 @@ use applepay_crypto::{
 };
 use clap::{Args, Subcommand};
 
-use crate::Failure;
 use crate::io::{read_input, read_secret_file, write_stdout};
 use crate::keys::{PasswordArgs, load_keyring};
 use crate::onboarding::os_rng;
 use crate::verify::{load_verifier, parse_time};
+use crate::{Failure, in_file};
 
 /// The merchant-token cryptography commands.
 #[derive(Subcommand)]
@@ -115,14 +115,17 @@ fn decrypt_metadata(args: &DecryptMetadataArgs, warnings: &mut Vec<String>) -> R
         args.merchant_id.as_deref(),
     )?;
     let verifier = load_verifier(&args.roots)?;
-    let metadata = EncryptedTokenMetadata::from_json(&read_input(&args.event)?)?;
+    let metadata = EncryptedTokenMetadata::from_json(&read_input(&args.event)?)
+        .map_err(in_file(&args.event))?;
     let verified = if args.at_signing_time {
+        let verified = metadata.verify_at_signing_time(&verifier)?;
+        // Said only of metadata that was verified: as of when is then the point.
         warnings.push("the certificate chain was checked as of the metadata's signing time (--at-signing-time)".into());
-        metadata.verify_at_signing_time(&verifier)?
+        verified
     } else {
         metadata.verify(&verifier, args.at.unwrap_or_else(UnixTime::now))?
     };
-    let plaintext = keyring.decrypt_metadata(&verified)?;
+    let plaintext = keyring.keyring.decrypt_metadata(&verified)?;
     write_stdout(plaintext.as_bytes())
 }
 
@@ -131,12 +134,14 @@ impl UsageKeys {
     /// public key.
     fn load(&self) -> Result<(UsageKey, TokenPublicKey), Failure> {
         let bytes = read_secret_file(&self.merchant_key)?;
-        let merchant = UsageKey::from_pem_or_der(&bytes).map_err(|e| match e {
-            Error::KeyImport(KeyImportError::UnsupportedAlgorithm) => {
-                Error::InvalidParameter("merchant key (not a P-384 key)")
-            }
-            other => other,
-        })?;
+        let merchant = UsageKey::from_pem_or_der(&bytes)
+            .map_err(|e| match e {
+                Error::KeyImport(KeyImportError::UnsupportedAlgorithm) => {
+                    Error::InvalidParameter("merchant key (not a P-384 key)")
+                }
+                other => other,
+            })
+            .map_err(in_file(&self.merchant_key))?;
         let token = TokenPublicKey::from_base64(&self.token_public_key)?;
         Ok((merchant, token))
     }
