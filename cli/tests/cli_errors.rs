@@ -148,8 +148,22 @@ fn a_file_that_is_not_what_was_asked_for_is_named_with_what_it_holds() {
             "{args:?}"
         );
     }
-    // A token file that is no token: named too.
+    // A token or event file that is no token: named too.
     let line = fails(&["verify", "--at-signing-time", "--token", &cert]);
+    assert!(
+        line.starts_with(&format!("error: malformed: {cert}: ")),
+        "{line}"
+    );
+    let line = fails(&[
+        "merchant-token",
+        "decrypt-metadata",
+        "--event",
+        &cert,
+        "--key",
+        &key,
+        "--merchant-id",
+        "m",
+    ]);
     assert!(
         line.starts_with(&format!("error: malformed: {cert}: ")),
         "{line}"
