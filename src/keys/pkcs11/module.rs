@@ -83,20 +83,8 @@ impl Pkcs11Module {
         pin: Option<&str>,
         algorithm: KeyAlgorithm,
     ) -> Result<Pkcs11Key, Error> {
-        if uri.object().is_none() && uri.id().is_none() {
-            return Err(pkcs11_error(Pkcs11Error::InvalidUri(
-                "key generation needs object= or id=",
-            )));
-        }
-        let slot = self.find_slot(uri)?;
-        let session = self.login(slot, uri, pin, true)?;
-        if !matching_objects(&session, uri, ObjectClass::PRIVATE_KEY)?.is_empty() {
-            return Err(pkcs11_error(Pkcs11Error::ObjectExists));
-        }
-        let mut names = Vec::new();
-        if let Some(label) = uri.object() {
-            names.push(Attribute::Label(label.as_bytes().to_vec()));
-        }
+        let (slot, session, mut names) =
+            self.session_for_new_key(uri, pin, "key generation needs object= or id=")?;
         if let Some(id) = uri.id() {
             names.push(Attribute::Id(id.to_vec()));
         }
@@ -151,20 +139,8 @@ impl Pkcs11Module {
         pin: Option<&str>,
         key: &PrivateKey,
     ) -> Result<Pkcs11Key, Error> {
-        if uri.object().is_none() && uri.id().is_none() {
-            return Err(pkcs11_error(Pkcs11Error::InvalidUri(
-                "key import needs object= or id=",
-            )));
-        }
-        let slot = self.find_slot(uri)?;
-        let session = self.login(slot, uri, pin, true)?;
-        if !matching_objects(&session, uri, ObjectClass::PRIVATE_KEY)?.is_empty() {
-            return Err(pkcs11_error(Pkcs11Error::ObjectExists));
-        }
-        let mut names = Vec::new();
-        if let Some(label) = uri.object() {
-            names.push(Attribute::Label(label.as_bytes().to_vec()));
-        }
+        let (slot, session, mut names) =
+            self.session_for_new_key(uri, pin, "key import needs object= or id=")?;
         names.push(Attribute::Id(
             uri.id()
                 .map_or_else(|| import::default_id(key), <[u8]>::to_vec),
@@ -188,6 +164,30 @@ impl Pkcs11Module {
         }
         let pool = SessionPool::new(self.context.clone(), slot, session);
         Pkcs11Key::new(pool, private)
+    }
+
+    /// What making a key in a token starts with: `uri` names the new key (`object=` or
+    /// `id=`, else [`Pkcs11Error::InvalidUri`] saying `missing_name`), no private key
+    /// matches it yet ([`Pkcs11Error::ObjectExists`]), and a read-write session is logged
+    /// in. Returns the slot, the session and the label attribute, if any.
+    fn session_for_new_key(
+        &self,
+        uri: &Pkcs11Uri,
+        pin: Option<&str>,
+        missing_name: &'static str,
+    ) -> Result<(Slot, Session, Vec<Attribute>), Error> {
+        if uri.object().is_none() && uri.id().is_none() {
+            return Err(pkcs11_error(Pkcs11Error::InvalidUri(missing_name)));
+        }
+        let slot = self.find_slot(uri)?;
+        let session = self.login(slot, uri, pin, true)?;
+        if !matching_objects(&session, uri, ObjectClass::PRIVATE_KEY)?.is_empty() {
+            return Err(pkcs11_error(Pkcs11Error::ObjectExists));
+        }
+        let label = uri
+            .object()
+            .map(|label| Attribute::Label(label.as_bytes().to_vec()));
+        Ok((slot, session, label.into_iter().collect()))
     }
 
     /// The one slot whose token matches every token and slot attribute of `uri`.
