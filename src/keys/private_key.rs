@@ -347,6 +347,21 @@ fn pkcs1_material(der: &[u8]) -> Result<Material, Error> {
     Ok(Material::Rsa(Zeroizing::new(der.to_vec())))
 }
 
+/// A SEC1 `privateKey` octet string as an `N`-byte scalar. SEC1 fixes its length at the
+/// curve's field size, but some encoders strip leading zeros, so a shorter one is
+/// left-padded; a longer one is [`KeyImportError::InvalidKey`].
+pub(crate) fn padded_scalar<const N: usize>(bytes: &[u8]) -> Result<Zeroizing<[u8; N]>, Error> {
+    let mut scalar = Zeroizing::new([0u8; N]);
+    let offset = N
+        .checked_sub(bytes.len())
+        .ok_or(Error::KeyImport(KeyImportError::InvalidKey))?;
+    scalar
+        .get_mut(offset..)
+        .ok_or(Error::KeyImport(KeyImportError::InvalidKey))?
+        .copy_from_slice(bytes);
+    Ok(scalar)
+}
+
 /// The P-256 scalar inside a SEC1 `ECPrivateKey`; `outer_curve` is the curve named by an
 /// enclosing PKCS#8 structure, if any. A public key, when present, must match.
 fn sec1_scalar(
@@ -362,16 +377,7 @@ fn sec1_scalar(
         }
         _ => {}
     }
-    // SEC1 fixes the length at 32 bytes for P-256, but some encoders strip leading zeros.
-    let bytes = key.private_key;
-    let mut scalar = Zeroizing::new([0u8; 32]);
-    let offset = 32usize
-        .checked_sub(bytes.len())
-        .ok_or(Error::KeyImport(KeyImportError::InvalidKey))?;
-    scalar
-        .get_mut(offset..)
-        .ok_or(Error::KeyImport(KeyImportError::InvalidKey))?
-        .copy_from_slice(bytes);
+    let scalar = padded_scalar::<32>(key.private_key)?;
     if let Some(public) = key.public_key {
         check_public_key(&scalar, public)?;
     }

@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, KeyImportError};
 use crate::keys::pem;
-use crate::keys::private_key::{ID_EC_PUBLIC_KEY, MAX_KEY_INPUT_LEN};
+use crate::keys::private_key::{ID_EC_PUBLIC_KEY, MAX_KEY_INPUT_LEN, padded_scalar};
 use crate::public_key_hash::PublicKeyHash;
 
 /// The named curve P-384 (`secp384r1`).
@@ -198,15 +198,7 @@ fn sec1_scalar(
     if curve != Some(SECP384R1) {
         return Err(Error::KeyImport(KeyImportError::UnsupportedAlgorithm));
     }
-    let bytes = key.private_key;
-    let mut scalar = Zeroizing::new([0u8; 48]);
-    let offset = 48usize
-        .checked_sub(bytes.len())
-        .ok_or(Error::KeyImport(KeyImportError::InvalidKey))?;
-    scalar
-        .get_mut(offset..)
-        .ok_or(Error::KeyImport(KeyImportError::InvalidKey))?
-        .copy_from_slice(bytes);
+    let scalar = padded_scalar::<48>(key.private_key)?;
     if let Some(public) = key.public_key {
         let ours = UsageKey::from_scalar(&scalar)?;
         if ours.point[..] != *public {
